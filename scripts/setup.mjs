@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run setup`: the README's first command. It runs with nothing but Node and npm (so it is
 // plain JavaScript with no dependencies), installs the pinned pnpm, installs the workspace from
-// the lockfile and runs the main job. Safe to run again: each step is skipped or idempotent.
+// the lockfile and runs the main job, `pnpm generate`: lint the spec, regenerate every artifact
+// and build the packages. Safe to run again: each step is skipped or idempotent.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -38,9 +39,19 @@ if (major < 20 || (major === 20 && minor < 19)) {
   fail(`Node ${process.versions.node} is too old; this project needs Node >= 20.19.`);
 }
 
+const java = spawnSync("java", ["-version"], { encoding: "utf8" });
+const javaVersion = /version "(\d+)/.exec(`${java.stderr ?? ""}${java.stdout ?? ""}`)?.[1];
+if (java.error || !javaVersion) fail("Java 17 or newer is required (OpenAPI Generator renders the server stubs), and `java` is not on PATH.");
+if (Number(javaVersion) < 17) fail(`Java ${javaVersion} is too old; OpenAPI Generator needs Java 17 or newer.`);
+
 if (versionOf("pnpm") !== pnpmVersion) {
   step(`Installing pnpm ${pnpmVersion} (npm install --global)`, "npm", ["install", "--global", `pnpm@${pnpmVersion}`]);
-  if (versionOf("pnpm") !== pnpmVersion) {
+  const java = spawnSync("java", ["-version"], { encoding: "utf8" });
+const javaVersion = /version "(\d+)/.exec(`${java.stderr ?? ""}${java.stdout ?? ""}`)?.[1];
+if (java.error || !javaVersion) fail("Java 17 or newer is required (OpenAPI Generator renders the server stubs), and `java` is not on PATH.");
+if (Number(javaVersion) < 17) fail(`Java ${javaVersion} is too old; OpenAPI Generator needs Java 17 or newer.`);
+
+if (versionOf("pnpm") !== pnpmVersion) {
     fail(`pnpm ${pnpmVersion} was installed but "pnpm --version" does not report it; is npm's global bin directory on PATH?`);
   }
 } else {
@@ -48,6 +59,6 @@ if (versionOf("pnpm") !== pnpmVersion) {
 }
 
 step("Installing the workspace from the lockfile", "pnpm", ["install", "--frozen-lockfile"]);
-step("Linting the spec (pnpm lint)", "pnpm", ["run", "lint"]);
+step("Generating and building every package from the spec (pnpm generate)", "pnpm", ["run", "generate"]);
 
 console.log("\nReady. Run the tests with: pnpm test");

@@ -39,6 +39,11 @@ export function loadRuleset(rulesetFile = RULESET_FILE): Promise<Ruleset> {
   return cached;
 }
 
+/** Forgets the cached ruleset, so the next lint re-reads .spectral.yaml and spec/rules/. */
+export function reloadRuleset(): void {
+  cached = undefined;
+}
+
 async function load(rulesetFile: string): Promise<Ruleset> {
   const offline = async (url: string): Promise<never> => {
     throw new Error(`The lint ruleset tried to fetch ${url}; rulesets must be local.`);

@@ -48,6 +48,8 @@ export const FORMATS = {
  *   `open` accepts any string for enums marked extensible (`x-ms-enum.modelAsString`).
  * @property {"request" | "response"} [direction] which of `readOnly` / `writeOnly`
  *   properties stop being required (OpenAPI 3.0.3, Fixed Fields of the Schema Object).
+ * @property {boolean} [annotations] keep `description` and `title` (default true); compiled
+ *   validators drop them to stay small.
  */
 
 /**
@@ -87,6 +89,7 @@ function createConverter(doc, options) {
   const bases = polymorphicBases(doc);
   const enums = options.enums ?? "closed";
   const direction = options.direction ?? "request";
+  const annotations = options.annotations ?? true;
 
   /**
    * @param {string} ref
@@ -118,6 +121,7 @@ function createConverter(doc, options) {
     const out = {};
     for (const [key, value] of Object.entries(node)) {
       if (key.startsWith("x-") || DROPPED_KEYWORDS.has(key)) continue;
+      if (!annotations && (key === "description" || key === "title")) continue;
       switch (key) {
         case "properties":
           out.properties = Object.fromEntries(
@@ -201,7 +205,8 @@ function createConverter(doc, options) {
  * Converts `components.schemas` of an OpenAPI 3.0 document into one JSON Schema document:
  * each component at `#/definitions/<name>`, plain polymorphic bases at `#/$defs/<name>`.
  * @param {any} doc
- * @param {ConvertOptions} [options]
+ * @param {ConvertOptions & { id?: string }} [options] `id` replaces {@link SPEC_SCHEMA_ID}, so
+ *   that one Ajv instance can hold several conversions of the same document.
  */
 export function toJsonSchema(doc, options = {}) {
   const { convert, dispatcher, bases, basesMapping } = createConverter(doc, options);
@@ -218,7 +223,7 @@ export function toJsonSchema(doc, options = {}) {
       definitions[name] = converted;
     }
   }
-  return { $id: SPEC_SCHEMA_ID, definitions, $defs };
+  return { $id: options.id ?? SPEC_SCHEMA_ID, definitions, $defs };
 }
 
 /**

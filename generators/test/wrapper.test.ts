@@ -1,0 +1,49 @@
+/**
+ * The pipeline runs the pinned JAR with `java -jar` for speed; this proves that the 2.x
+ * `@openapitools/openapi-generator-cli` wrapper, configured by generators/openapitools.json,
+ * renders byte-identical stubs from the same JAR, offline, and that the JAR is the pinned one.
+ */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../scripts/lib/paths.ts";
+import { GENERATOR_PIN, WRAPPER_CONFIG, ensureWrapperStorage, jarPath, runOpenApiGenerator } from "../../scripts/lib/generate/openapi-generator.ts";
+
+const run = promisify(execFile);
+const fixture = path.join(import.meta.dirname, "fixtures/widgets.yaml");
+const config = path.join(ROOT, "generators/server-stubs/config.yaml");
+const templates = path.join(ROOT, "generators/server-stubs/templates");
+const temporary: string[] = [];
+
+afterAll(async () => {
+  await Promise.all(temporary.map((folder) => rm(folder, { recursive: true, force: true })));
+});
+
+describe("OpenAPI Generator", () => {
+  it("is the pinned JAR", async () => {
+    const digest = createHash("sha256").update(await readFile(jarPath())).digest("hex");
+    expect(digest).toBe(GENERATOR_PIN.sha256);
+  });
+
+  it("renders the same files through the 2.x wrapper as through java -jar", async () => {
+    await ensureWrapperStorage();
+    const out = await mkdtemp(path.join(os.tmpdir(), "acs-connect-wrapper-"));
+    temporary.push(out);
+    await run(
+      path.join(ROOT, "node_modules/.bin/openapi-generator-cli"),
+      ["--openapitools", WRAPPER_CONFIG, "generate", "-c", config, "-t", templates, "-i", fixture, "-o", out],
+      { cwd: ROOT },
+    );
+    const direct = await runOpenApiGenerator({ spec: fixture, config, templates });
+    const listed = (await readFile(path.join(out, ".openapi-generator/FILES"), "utf8")).split("\n").filter(Boolean).sort();
+    expect(listed).toEqual([...direct.files.keys()]);
+    expect(listed).toEqual(["apis/AdminApi.ts", "apis/WidgetsApi.ts", "apis/index.ts", "index.ts"]);
+    for (const [file, content] of direct.files) {
+      expect(await readFile(path.join(out, file), "utf8"), file).toBe(content);
+    }
+  });
+});

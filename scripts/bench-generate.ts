@@ -1,0 +1,127 @@
+/**
+ * `pnpm bench:generate [--runs N]`: medians of the generation pipeline on this machine.
+ *
+ * - `pnpm generate` as a user runs it (wall time, including pnpm and Node start-up), and each
+ *   stage as the pipeline reports it;
+ * - watch mode: from saving spec/openapi.yaml until the regenerated files are on disk;
+ * - the JVM's share, and the 2.x wrapper against the direct `java -jar` run (same JAR).
+ *
+ * Runs in a sandbox copy of the repository, so the working tree is never touched.
+ */
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { WRAPPER_CONFIG, ensureWrapperStorage, runOpenApiGenerator } from "./lib/generate/openapi-generator.ts";
+import { OUTPUT_ROOTS } from "./lib/generate/stages.ts";
+import { ROOT } from "./lib/paths.ts";
+import { createSandbox } from "./lib/sandbox.ts";
+
+const exec = promisify(execFile);
+const runsFlag = process.argv.indexOf("--runs");
+const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 5;
+if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 50) {
+  console.error("bench:generate: --runs takes a whole number from 1 to 50");
+  process.exit(2);
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+const sandbox = await createSandbox();
+try {
+  // One untimed run creates the JVM's class-data archive, as any first run on a machine does.
+  await exec("pnpm", ["generate"], { cwd: sandbox.root });
+
+  const wall: number[] = [];
+  const stages = new Map<string, number[]>();
+  const jvm: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now();
+    const { stdout } = await exec("pnpm", ["generate"], { cwd: sandbox.root });
+    wall.push(performance.now() - started);
+    for (const match of stdout.matchAll(/^ {2}(\w+)\s+([\d.]+) s {2}.*?(?:\(JVM ([\d.]+) s\))?$/gm)) {
+      stages.set(match[1]!, [...(stages.get(match[1]!) ?? []), Number(match[2]) * 1000]);
+      if (match[3]) jvm.push(Number(match[3]) * 1000);
+    }
+    const done = /generate: done in ([\d.]+) s/.exec(stdout);
+    if (done) stages.set("pipeline", [...(stages.get("pipeline") ?? []), Number(done[1]) * 1000]);
+  }
+
+  // Watch mode: save, then poll until the regenerated types are on disk.
+  const watchLatency: number[] = [];
+  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["scripts/generate.ts", "--watch"], {
+    cwd: sandbox.root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const until = async (condition: () => boolean | Promise<boolean>, ms: number, what: string) => {
+    const deadline = performance.now() + ms;
+    while (!(await condition())) {
+      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  const specFile = path.join(sandbox.root, "spec/openapi.yaml");
+  const typesFile = path.join(sandbox.root, OUTPUT_ROOTS.types, "openapi.gen.ts");
+  const original = await readFile(specFile, "utf8");
+  try {
+    await until(() => output.includes("watch: watching"), 60_000, "watch mode to start");
+    for (let run = 0; run < RUNS; run++) {
+      const marker = `Benchmark edit ${run}.`;
+      const regenerations = output.split("watch: regenerated").length;
+      const started = performance.now();
+      await writeFile(specFile, original.replace("description: The callback URI.\n        operationContext:", `description: ${marker}\n        operationContext:`));
+      await until(async () => existsSync(typesFile) && (await readFile(typesFile, "utf8")).includes(marker), 30_000, "regenerated types");
+      watchLatency.push(performance.now() - started);
+      // Let the run (and its build) finish before the next save.
+      await until(() => output.split("watch: regenerated").length > regenerations, 30_000, "the watch run to finish");
+    }
+  } finally {
+    child.kill("SIGTERM");
+    await writeFile(specFile, original);
+  }
+
+  // Baseline for the JVM stage: the 2.x wrapper, same JAR, same templates.
+  await ensureWrapperStorage();
+  const wrapper: number[] = [];
+  const direct: number[] = [];
+  const config = path.join(ROOT, "generators/server-stubs/config.yaml");
+  const templates = path.join(ROOT, "generators/server-stubs/templates");
+  for (let run = 0; run < RUNS; run++) {
+    const out = await mkdtemp(path.join(os.tmpdir(), "acs-connect-bench-"));
+    const started = performance.now();
+    await exec(path.join(ROOT, "node_modules/.bin/openapi-generator-cli"), ["--openapitools", WRAPPER_CONFIG, "generate", "-c", config, "-t", templates, "-i", specFile, "-o", out], { cwd: ROOT });
+    wrapper.push(performance.now() - started);
+    await rm(out, { recursive: true, force: true });
+    direct.push((await runOpenApiGenerator({ spec: specFile, config, templates })).jvmMs);
+  }
+
+  const pipeline = median(stages.get("pipeline") ?? [0]);
+  const rows: Array<[string, string, string]> = [
+    ["`pnpm generate` (wall, incl. pnpm + Node start-up)", seconds(median(wall)), `goal < 6 s: ${median(wall) < 6000 ? "met" : "MISSED"}`],
+    ["  pipeline (in-process total)", seconds(pipeline), ""],
+    ...[...stages].filter(([name]) => name !== "pipeline").map(([name, values]): [string, string, string] => [
+      `  ${name}`,
+      seconds(median(values)),
+      name === "types" ? `goal < 1 s: ${median(values) < 1000 ? "met" : "MISSED"}` : "",
+    ]),
+    ["  JVM (inside stubs)", seconds(median(jvm)), `${((median(jvm) / pipeline) * 100).toFixed(0)}% of the pipeline`],
+    ["watch: save -> files written", seconds(median(watchLatency)), `goal < 1.5 s: ${median(watchLatency) < 1500 ? "met" : "MISSED"}`],
+    ["stubs via 2.x wrapper (baseline)", seconds(median(wrapper)), ""],
+    ["stubs via java -jar + AppCDS (used)", seconds(median(direct)), `${(median(wrapper) / median(direct)).toFixed(1)}x faster than the wrapper`],
+  ];
+  console.log(`bench:generate: medians of ${RUNS} runs, ${os.cpus().length} cores, Node ${process.versions.node}\n`);
+  const width = Math.max(...rows.map(([name]) => name.length));
+  for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(7)}  ${note}`);
+} finally {
+  await sandbox.remove();
+}

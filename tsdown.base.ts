@@ -1,0 +1,21 @@
+/**
+ * The build every @acs-connect package shares: ESM first plus a CommonJS build for consumers
+ * that still `require()`, each with its own declarations (.mjs/.d.mts, .cjs/.d.cts), as the
+ * packages' `exports` maps name them.
+ */
+import type { UserConfig } from "tsdown";
+
+export const base = {
+  entry: ["src/index.ts"],
+  format: ["esm", "cjs"],
+  fixedExtension: true,
+  platform: "neutral",
+  target: "node20.19",
+  // Declarations from oxc's isolated-declarations transform: no type-checker run, ~10x faster.
+  dts: { oxc: true },
+  clean: true,
+  logLevel: "warn",
+  // The CommonJS build is deliberate (see above), so the advice to drop it is noise.
+  checks: { legacyCjs: false },
+  outputOptions: { exports: "named" },
+} satisfies UserConfig;
