@@ -10,6 +10,7 @@ export default defineConfig({
       "@acs-connect/spec": path.join(here, "packages/spec/src/index.ts"),
       "@acs-connect/types": path.join(here, "packages/types/src/index.ts"),
       "@acs-connect/server": path.join(here, "packages/server/src/index.ts"),
+      "@acs-connect/client": path.join(here, "packages/client/src/index.ts"),
     },
   },
   test: {

@@ -1,0 +1,5 @@
+/**
+ * A typed client for the Connect operation (work in progress).
+ * @packageDocumentation
+ */
+export {};
