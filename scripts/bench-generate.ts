@@ -56,7 +56,7 @@ try {
 
   // Watch mode: save, then poll until the regenerated types are on disk.
   const watchLatency: number[] = [];
-  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["scripts/generate.ts", "--watch"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/generate.ts", "--watch"], {
     cwd: sandbox.root,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -30,13 +30,15 @@ export async function createSandbox(): Promise<Sandbox> {
     const modules = path.join(ROOT, "packages", entry.name, "node_modules");
     if (entry.isDirectory() && existsSync(modules)) await symlink(modules, path.join(root, "packages", entry.name, "node_modules"));
   }
-  const tsx = path.join(ROOT, "node_modules/.bin/tsx");
+  // node itself with tsx's loader (not the tsx binary, which runs node as a child): one process
+  // per script, so stopping it cannot orphan anything.
+  const node = (script: string, args: string[]) => [process.execPath, ["--import", "tsx", script, ...args]] as const;
   const children: ChildProcess[] = [];
   return {
     root,
     async script(name, args = []) {
       try {
-        const { stdout, stderr } = await run(tsx, [`scripts/${name}.ts`, ...args], { cwd: root, timeout: 60_000 });
+        const { stdout, stderr } = await run(...node(`scripts/${name}.ts`, args), { cwd: root, timeout: 60_000 });
         return { code: 0, stdout, stderr };
       } catch (error) {
         const failure = error as { code?: number; stdout?: string; stderr?: string };
@@ -44,7 +46,7 @@ export async function createSandbox(): Promise<Sandbox> {
       }
     },
     start(name, args = []) {
-      const child = spawn(tsx, [`scripts/${name}.ts`, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(...node(`scripts/${name}.ts`, args), { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
       children.push(child);
       return child;
     },
