@@ -1,5 +1,45 @@
 /**
- * A typed client for the Connect operation (work in progress).
+ * A small, typed client for the Azure Communication Services Call Automation **Connect**
+ * operation (`POST {endpoint}/calling/callConnections:connect`), typed by `@acs-connect/types`,
+ * with the openapi-fetch client of the whole spec as `client.raw`.
+ *
+ * - Access-key (HMAC-SHA256) or bearer-token auth: node:crypto where the runtime has it, Web
+ *   Crypto elsewhere (browsers).
+ * - Repeatable requests: one Repeatability-Request-ID / First-Sent pair per logical call, sent
+ *   unchanged on every retry, so a retried connect executes once.
+ * - Retries with exponential back-off and full jitter on network errors, 408, 429 and 5xx
+ *   (not 501/505), honouring Retry-After; abort signal and overall timeout.
+ * - `client.raw`: an openapi-fetch client with all of the above, loaded on first use.
+ *
+ * @example
+ * ```ts
+ * import { createCallAutomationClient, CallAutomationError } from "@acs-connect/client";
+ * const client = createCallAutomationClient({ connectionString: process.env.ACS_CONNECTION_STRING! });
+ * try {
+ *   const call = await client.connect({
+ *     callLocator: { kind: "roomCallLocator", roomId: "99434917639286209" },
+ *     callbackUri: "https://app.example/callback",
+ *   });
+ *   console.log(call.callConnectionId);
+ * } catch (error) {
+ *   if (error instanceof CallAutomationError) console.error(error.status, error.code, error.message);
+ *   throw error;
+ * }
+ * ```
  * @packageDocumentation
  */
-export {};
+export {
+  createCallAutomationClient,
+  DEFAULT_API_VERSION,
+  type AccessKeyCredentialOptions,
+  type CallAutomationClient,
+  type CallAutomationClientBaseOptions,
+  type CallAutomationClientOptions,
+  type ConnectionStringCredentialOptions,
+  type ConnectOptions,
+  type TokenCredentialOptions,
+} from "./client.ts";
+export { CallAutomationError, type CallAutomationErrorInit } from "./errors.ts";
+export type { TokenProvider } from "./auth.ts";
+export type { FetchLike, RetryOptions } from "./transport.ts";
+export type { CallConnectionProperties, CommunicationError, CommunicationErrorResponse, ConnectRequest } from "@acs-connect/types";

@@ -1,0 +1,135 @@
+/**
+ * Credentials: the connection-string parser, the HMAC-SHA256 access-key signer and the bearer
+ * signer. Web Crypto, or node:crypto where the runtime has it: the same code runs in Node 20+, Deno,
+ * Bun and browsers.
+ */
+
+/** A value a caller can get wrong: every message names the field at fault, never its value. */
+const invalid = (field: string, expected: string): TypeError => new TypeError(`Invalid ${field}: ${expected}`);
+
+/**
+ * Signs one attempt: sets `Authorization` (and, for access keys, `x-ms-date` and
+ * `x-ms-content-sha256`) on `headers`.
+ */
+export type Sign = (headers: Headers, method: string, url: URL, contentHash: string) => Promise<void>;
+
+/** How one client authenticates. */
+export interface Credential {
+  /** Sets the auth headers of one attempt. */
+  sign: Sign;
+  /** A bearer token is sent: never over plain http to a non-loopback host. */
+  bearer: boolean;
+}
+
+/** A function returning a Microsoft Entra ID access token; called once per attempt so it can refresh. */
+export type TokenProvider = () => string | Promise<string>;
+
+const encoder = new TextEncoder();
+
+const toBase64 = (bytes: ArrayBuffer): string => btoa(String.fromCharCode(...new Uint8Array(bytes)));
+
+type NodeCrypto = typeof import("node:crypto");
+
+/**
+ * node:crypto when the runtime offers it through `process.getBuiltinModule` (Node 20.16+), found
+ * without an import so bundles for browsers stay clean; Web Crypto everywhere else. Web Crypto in Node runs every
+ * digest and signature as a thread-pool job, which costs more than the rest of a call's
+ * client-side work together; node:crypto hashes these few hundred bytes synchronously.
+ */
+export const nodeCrypto: NodeCrypto | null =
+  ((globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined) ?? null;
+
+/** Base64 SHA-256 of the exact body bytes sent (the empty body when there is none). */
+export const hashBody = async (body: Uint8Array<ArrayBuffer> | undefined, node: NodeCrypto | null = nodeCrypto): Promise<string> =>
+  node
+    ? node.createHash("sha256").update(body ?? "").digest("base64")
+    : toBase64(await crypto.subtle.digest("SHA-256", body ?? new Uint8Array(0)));
+
+/**
+ * The access-key signer. `now` is injectable so the published test vector can be checked
+ * exactly, and `node` (null: Web Crypto) so both crypto back-ends can be. The key is held as a
+ * key object (node:crypto KeyObject or non-extractable CryptoKey), not as a string.
+ */
+export function createAccessKeySigner(accessKey: string, field: string, now: () => Date = () => new Date(), node: NodeCrypto | null = nodeCrypto): Sign {
+  // Strict base64 (ACS keys are standard base64 with padding): a typo fails here, not as a 401 later.
+  if (typeof accessKey !== "string" || accessKey.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(accessKey)) {
+    throw invalid(field, "expected the base64 access key of the Communication Services resource");
+  }
+  const bytes = Uint8Array.from(atob(accessKey), (c) => c.charCodeAt(0));
+  const nodeKey = node?.createSecretKey(bytes);
+  const webKey = nodeKey ? undefined : crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return async (headers, method, url, contentHash) => {
+    const date = now().toUTCString();
+    // fetch cannot set Host: it sends the URL host, with the port only when it is not the default,
+    // which is exactly what URL#host holds. pathname keeps the literal ":" of ":connect".
+    const toSign = `${method}\n${url.pathname}${url.search}\n${date};${url.host};${contentHash}`;
+    const signature = nodeKey
+      ? node!.createHmac("sha256", nodeKey).update(toSign).digest("base64")
+      : toBase64(await crypto.subtle.sign("HMAC", await webKey!, encoder.encode(toSign)));
+    headers.set("x-ms-date", date);
+    headers.set("x-ms-content-sha256", contentHash);
+    headers.set("authorization", `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${signature}`);
+  };
+}
+
+/**
+ * Header-safe token check. Headers#set would otherwise throw a message that quotes the
+ * whole header value, token included.
+ */
+const checkToken = (token: unknown, field: string): string => {
+  if (typeof token !== "string" || !/^[\x21-\x7e]+$/.test(token)) {
+    throw invalid(field, "expected a non-empty access token without spaces or control characters");
+  }
+  return token;
+};
+
+/** The bearer signer; a token function is called on every attempt, so a refreshed token is picked up. */
+export function createBearerSigner(token: string | TokenProvider): Sign {
+  if (typeof token !== "function") checkToken(token, "token");
+  return async (headers) => {
+    const value = typeof token === "function" ? checkToken(await token(), "token (the value the token function returned)") : token;
+    headers.set("authorization", `Bearer ${value}`);
+  };
+}
+
+/** Parses `endpoint=https://…/;accesskey=<base64>` (keys case-insensitive, in any order). */
+export function parseConnectionString(connectionString: string): { endpoint: string; accessKey: string } {
+  const values: Record<string, string> = {};
+  for (const part of connectionString.split(";")) {
+    // Split at the first "=" only: base64 keys end in "=" padding.
+    const i = part.indexOf("=");
+    if (i > 0) values[part.slice(0, i).trim().toLowerCase()] = part.slice(i + 1).trim();
+  }
+  const shape = 'expected "endpoint=https://<resource>.communication.azure.com/;accesskey=<base64 key>"';
+  if (!values.endpoint) throw invalid("connectionString", `missing endpoint; ${shape}`);
+  if (!values.accesskey) throw invalid("connectionString", `missing accesskey; ${shape}`);
+  return { endpoint: values.endpoint, accessKey: values.accesskey };
+}
+
+/** `localhost`, `127.0.0.0/8` and `[::1]`: traffic that never leaves the machine. */
+export const isLoopback = (hostname: string): boolean =>
+  hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+
+/** Parses and checks an endpoint; the message never quotes the value (it may be a pasted secret). */
+export function parseEndpoint(endpoint: unknown, field: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint as string);
+  } catch {}
+  if (typeof endpoint !== "string" || !url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash) {
+    throw invalid(field, 'expected an absolute http(s) URL without credentials, query or fragment, like "https://<resource>.communication.azure.com"');
+  }
+  return url;
+}
+
+/**
+ * Plain http only to loopback, or anywhere with `allowInsecureConnection` for access-key signing
+ * (the key itself never travels); bearer tokens never travel over non-loopback http.
+ */
+export function checkTransport(url: URL, bearer: boolean, allowInsecureConnection: boolean): void {
+  if (url.protocol !== "http:" || isLoopback(url.hostname)) return;
+  if (bearer) throw new TypeError(`Refusing to send a bearer token over plain http to ${url.host}: use an https endpoint`);
+  if (!allowInsecureConnection) {
+    throw new TypeError(`Refusing plain http to ${url.host}: use an https endpoint, or set allowInsecureConnection: true for a trusted network`);
+  }
+}

@@ -1,0 +1,140 @@
+import type { CommunicationError } from "@acs-connect/types";
+
+/**
+ * The error `connect` rejects with for every failure the service or the network causes: an HTTP
+ * error response, a connection that failed on every attempt, or a success body that is not JSON.
+ * (Input mistakes throw a `TypeError` before any request; an aborted call rejects with the
+ * signal's reason and an elapsed `timeoutMs` with a `DOMException` named `TimeoutError`.)
+ *
+ * It carries no credential: no key, token, signature or Authorization header.
+ */
+export class CallAutomationError extends Error {
+  override name = "CallAutomationError";
+  /** HTTP status; `0` when no response arrived (network failure). */
+  readonly status: number;
+  /**
+   * `error.code` of the service's CommunicationErrorResponse; else `HttpError` (an error body that
+   * is not one), `NetworkError` (no response on any attempt) or `InvalidResponse` (a success
+   * body that is not a JSON object).
+   */
+  readonly code: string;
+  /** `error.message` of the service's response, as sent (credential-shaped text redacted). */
+  declare readonly serviceMessage?: string;
+  /** `error.target`: the field or header the service blames. */
+  declare readonly target?: string;
+  /** `error.details`, as sent. */
+  declare readonly details?: readonly CommunicationError[];
+  /** `error.innererror`, as sent. */
+  declare readonly innererror?: CommunicationError;
+  /** The Repeatability-Request-ID sent on every attempt. Repeat the call with this pair (within 5 minutes) to get the original result instead of a second connection. */
+  declare readonly repeatabilityRequestId?: string;
+  /** The Repeatability-First-Sent sent on every attempt (IMF-fixdate). */
+  declare readonly repeatabilityFirstSent?: string;
+  /** `x-ms-client-request-id` sent with the request: quote it to support. */
+  declare readonly clientRequestId?: string;
+  /** `x-ms-request-id` of the response, when the service sent one: quote it to support. */
+  declare readonly requestId?: string;
+  /** `Repeatability-Result` of the response (`accepted` or `rejected`), when sent. */
+  declare readonly repeatabilityResult?: string;
+  /** The delay the service asked for (Retry-After, retry-after-ms, x-ms-retry-after-ms), in ms. */
+  declare readonly retryAfterMs?: number;
+  /** Attempts made, when known (network failures). */
+  declare readonly attempts?: number;
+
+  /**
+   * @param message - The readable message, e.g. `Connect failed: 400 BadRequest: The request is invalid. (target: callbackUri)`.
+   * @param init - The fields; undefined ones are left out.
+   * @param options - `cause`: the underlying error, for network failures.
+   */
+  constructor(message: string, init: CallAutomationErrorInit, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = init.status;
+    this.code = init.code;
+    for (const [k, v] of Object.entries(init)) if (v !== undefined) Object.assign(this, { [k]: v });
+  }
+
+  /** Plain-object form for loggers: `JSON.stringify(error)` includes `name` and `message`. */
+  toJSON(): Record<string, unknown> {
+    return { ...(this as object), name: this.name, message: this.message };
+  }
+}
+
+/** The fields of a {@link CallAutomationError} besides its message: `status` and `code`, the rest optional. */
+export type CallAutomationErrorInit = Pick<CallAutomationError, "status" | "code"> &
+  Partial<
+    Pick<
+      CallAutomationError,
+      | "serviceMessage"
+      | "target"
+      | "details"
+      | "innererror"
+      | "repeatabilityRequestId"
+      | "repeatabilityFirstSent"
+      | "clientRequestId"
+      | "requestId"
+      | "repeatabilityResult"
+      | "retryAfterMs"
+      | "attempts"
+    >
+  >;
+
+/**
+ * Blanks credential-shaped text (an Authorization value, a signature, a connection-string key, a
+ * JWT) in anything a server sent back, since some proxies echo the request into error pages.
+ */
+export const redact = (text: string): string =>
+  text.replace(/(bearer\s+|hmac-sha256\s+|signature=|accesskey=)[^\s"'&;,<>]+|eyJ[\w-]+\.[\w-]+\.[\w-]*/gi, (_, p?: string) => `${p ?? ""}[redacted]`);
+
+/** One line, redacted, at most 200 characters: enough to recognise an HTML error page or a proxy message. */
+const snippet = (text: string): string => {
+  const line = redact(text.replace(/[\x00-\x20\x7f]+/g, " ").trim());
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Request-side facts every error carries. */
+export interface RequestIds {
+  /** Repeatability-Request-ID sent. */
+  repeatabilityRequestId?: string;
+  /** Repeatability-First-Sent sent. */
+  repeatabilityFirstSent?: string;
+  /** x-ms-client-request-id sent. */
+  clientRequestId?: string;
+}
+
+/**
+ * Maps an HTTP error response to a CallAutomationError. `body` is what openapi-fetch made of it:
+ * parsed JSON, the raw text when it is not JSON, or undefined when empty.
+ */
+export function httpError(response: Response, body: unknown, ids: RequestIds, retryAfterMs?: number): CallAutomationError {
+  const error = isObject(body) && isObject(body.error) ? body.error : undefined;
+  const code = typeof error?.code === "string" && error.code ? error.code : "HttpError";
+  const serviceMessage = typeof error?.message === "string" ? redact(error.message) : undefined;
+  const target = typeof error?.target === "string" ? error.target : undefined;
+  let text: string;
+  if (error) text = `${serviceMessage ?? ""}${target ? ` (target: ${target})` : ""}`;
+  else if (body === undefined || body === "") text = `${response.statusText} (empty body)`.trim();
+  else text = snippet(typeof body === "string" ? body : JSON.stringify(body));
+  if (retryAfterMs !== undefined) text += ` (the service asks to retry after ${Math.ceil(retryAfterMs / 1000)} s)`;
+  const h = response.headers;
+  return new CallAutomationError(redact(`Connect failed: ${response.status} ${code}: ${text}`), {
+    status: response.status,
+    code,
+    serviceMessage,
+    target,
+    details: Array.isArray(error?.details) ? (error.details as CommunicationError[]) : undefined,
+    innererror: isObject(error?.innererror) ? (error.innererror as CommunicationError) : undefined,
+    ...ids,
+    requestId: h.get("x-ms-request-id") ?? undefined,
+    repeatabilityResult: h.get("repeatability-result") ?? undefined,
+    retryAfterMs,
+  });
+}
+
+/** Describes a network failure, with its cause (undici puts the socket error there). */
+export const describe = (error: unknown): string => {
+  const cause = (error as { cause?: unknown })?.cause;
+  const text = error instanceof Error ? error.message + (cause instanceof Error ? ` (${cause.message})` : "") : String(error);
+  return redact(text);
+};

@@ -1,0 +1,48 @@
+/**
+ * `client.raw`: openapi-fetch over the client's sender. This module is loaded on first use of
+ * `client.raw` (see client.ts), so applications that only call `connect` never load
+ * openapi-fetch.
+ */
+import type { paths } from "@acs-connect/types";
+import * as openapiFetch from "openapi-fetch";
+import type { Client } from "openapi-fetch";
+import { CLIENT_REQUEST_ID, FIRST_SENT, REQUEST_ID, repeatability, type Send } from "./transport.ts";
+
+/** Statuses whose Response must have a null body. */
+const NULL_BODY = [204, 205, 304];
+
+// Our CommonJS build requires openapi-fetch's CommonJS build, and the bundler's interop hands
+// over its whole exports object as `default` there; the ESM build gets the function itself.
+const createClient: typeof openapiFetch.default =
+  typeof openapiFetch.default === "function" ? openapiFetch.default : (openapiFetch.default as unknown as { default: typeof openapiFetch.default }).default;
+
+/** The openapi-fetch client of the spec's paths, sending through `send`. */
+export function createRawClient(endpoint: string, send: Send): Client<paths> {
+  return createClient<paths>({ baseUrl: endpoint, fetch: createFetch(send) });
+}
+
+/**
+ * The fetch handed to openapi-fetch, so `client.raw` gets exactly what `connect` gets: it reads
+ * the Request openapi-fetch built (body bytes once), completes or checks the repeatability pair
+ * of a POST and the client request id, and sends it with {@link Send}.
+ */
+export function createFetch(send: Send): (input: Request | string | URL, init?: RequestInit) => Promise<Response> {
+  return async (input, init) => {
+    const request = input instanceof Request && !init ? input : new Request(input, init);
+    const headers = new Headers(request.headers);
+    if (request.method === "POST") {
+      const [id, sent] = repeatability(
+        headers.get(REQUEST_ID) ?? undefined,
+        headers.get(FIRST_SENT) ?? undefined,
+        "Repeatability-Request-ID header",
+        "Repeatability-First-Sent header",
+      );
+      headers.set(REQUEST_ID, id);
+      headers.set(FIRST_SENT, sent);
+    }
+    if (!headers.has(CLIENT_REQUEST_ID)) headers.set(CLIENT_REQUEST_ID, crypto.randomUUID());
+    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
+    const { response, bytes } = await send(new URL(request.url), request.method, headers, body, request.signal);
+    return new Response(NULL_BODY.includes(response.status) ? null : bytes, response);
+  };
+}

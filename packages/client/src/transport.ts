@@ -1,0 +1,208 @@
+/**
+ * Auth, repeatability, retries and timeouts: one sender that `connect` calls directly and that
+ * openapi-fetch calls through a `fetch` adapter (raw.ts), so `client.raw` gets exactly what
+ * `connect` gets.
+ *
+ * Retries are hand-written rather than a dependency: the whole client has an 8 kB (min+gzip)
+ * budget, and the policy below is a few dozen lines.
+ */
+import pkg from "../package.json" with { type: "json" };
+import { checkTransport, hashBody, type Credential } from "./auth.ts";
+import { CallAutomationError, describe } from "./errors.ts";
+
+/** Retry settings; see the README for what is retried. */
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 3. */
+  maxRetries?: number;
+  /** Back-off base: attempt n waits random(0, min(maxDelayMs, baseDelayMs * 2^n)). Default 1000. */
+  baseDelayMs?: number;
+  /** Longest wait between attempts; a server asking for longer (Retry-After) is not retried. Default 30000. */
+  maxDelayMs?: number;
+}
+
+/** The fetch a caller may supply (e.g. one with a proxy agent); called as `fetch(url, init)`. */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** What the sender needs from the client options, already validated. */
+export interface TransportOptions {
+  /** Signs each attempt. */
+  credential: Credential;
+  /** Plain http to non-loopback hosts is allowed (access keys only). */
+  allowInsecureConnection: boolean;
+  /** The retry policy, defaults filled in. */
+  retry: Required<RetryOptions>;
+  /** Overall limit of one logical request, or undefined for none. */
+  timeoutMs: number | undefined;
+  /** The caller's fetch, or undefined for the global one (looked up per call, so it can be swapped). */
+  fetch: FetchLike | undefined;
+  /** The caller's User-Agent prefix. */
+  userAgent: string | undefined;
+}
+
+/** Header names the sender and the raw adapter share. */
+export const REQUEST_ID = "repeatability-request-id";
+export const FIRST_SENT = "repeatability-first-sent";
+export const CLIENT_REQUEST_ID = "x-ms-client-request-id";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The repeatability pair of one logical call: the caller's (checked) or a fresh v4 UUID and
+ * the current time as an IMF-fixdate. The spec requires First-Sent whenever Request-ID is sent,
+ * so half a pair is refused rather than completed with a guess.
+ */
+export function repeatability(id: unknown, firstSent: unknown, idName: string, sentName: string): [string, string] {
+  if ((id === undefined) !== (firstSent === undefined)) {
+    const missing = id === undefined ? idName : sentName;
+    throw new TypeError(`Invalid ${missing}: ${idName} and ${sentName} must be given together (the pair of the original request) or not at all`);
+  }
+  if (id === undefined) return [crypto.randomUUID(), new Date().toUTCString()];
+  if (typeof id !== "string" || !UUID.test(id)) throw new TypeError(`Invalid ${idName}: expected a UUID, e.g. from crypto.randomUUID()`);
+  const sent = firstSent instanceof Date ? firstSent.toUTCString() : firstSent;
+  // toUTCString() is IMF-fixdate; the round trip also rejects a weekday that does not match the date.
+  if (typeof sent !== "string" || Number.isNaN(Date.parse(sent)) || new Date(sent).toUTCString() !== sent) {
+    throw new TypeError(`Invalid ${sentName}: expected an IMF-fixdate like "Sun, 06 Nov 1994 08:49:37 GMT" (or a Date)`);
+  }
+  return [id, sent];
+}
+
+const retryable = (status: number): boolean => status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
+
+/** The delay a response asks for: retry-after-ms, x-ms-retry-after-ms, then Retry-After (seconds or HTTP-date). */
+export function serverDelay(headers: Headers): number | undefined {
+  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+    const value = headers.get(name)?.trim();
+    if (value && Number(value) >= 0) return Number(value);
+  }
+  const value = headers.get("retry-after")?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Rejects with the signal's reason as soon as it aborts, even if `promise` never settles. */
+function guard<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    if (signal.aborted) return stop();
+    signal.addEventListener("abort", stop, { once: true });
+    promise.then(
+      (value) => (signal.removeEventListener("abort", stop), resolve(value)),
+      (error) => (signal.removeEventListener("abort", stop), reject(error)),
+    );
+  });
+}
+
+/** Waits `ms` by the wall clock (timers may fire a little early), or until the signal aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  const until = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stop = () => (clearTimeout(timer), reject(signal?.reason));
+    const tick = () => {
+      const left = until - Date.now();
+      if (left > 0) timer = setTimeout(tick, left);
+      else signal?.removeEventListener("abort", stop), resolve();
+    };
+    if (signal?.aborted) return stop();
+    signal?.addEventListener("abort", stop, { once: true });
+    tick();
+  });
+}
+
+// Browsers drop or CORS-reject a custom User-Agent; Azure services read x-ms-useragent there instead.
+const userAgentHeader = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node ? "user-agent" : "x-ms-useragent";
+
+/** A response and its whole body, read inside the attempt. */
+export interface Answer {
+  /** The response; its body is already consumed (see `bytes`). */
+  response: Response;
+  /** The body as received. */
+  bytes: ArrayBuffer;
+}
+
+/**
+ * Sends one logical request: `headers` (with the repeatability pair and client request id
+ * already set) and `body` are the request as the caller built it; per attempt it re-signs
+ * (fresh x-ms-date) and re-sends the same bytes and headers. The body of the answer is read
+ * inside the attempt, so a connection that drops mid-body is retried like any other network
+ * failure.
+ */
+export type Send = (url: URL, method: string, headers: Headers, body: Uint8Array<ArrayBuffer> | undefined, outer?: AbortSignal | null) => Promise<Answer>;
+
+/** Creates the sender behind both `connect` and the fetch handed to openapi-fetch. */
+export function createSend(options: TransportOptions): Send {
+  const { credential, retry, timeoutMs } = options;
+  const userAgent = `${options.userAgent ? `${options.userAgent} ` : ""}acs-connect-client/${pkg.version}`;
+
+  return async (url, method, headers, body, outer) => {
+    if (outer?.aborted) throw outer.reason;
+    checkTransport(url, credential.bearer, options.allowInsecureConnection);
+    headers.set(userAgentHeader, userAgent);
+    const contentHash = credential.bearer ? "" : await hashBody(body);
+
+    // With a timeout, one signal stands for both the caller's abort and the timeout, and its
+    // reason says which fired; without one, the caller's signal (if any) is used as is.
+    let phase = "attempt 1";
+    let signal = outer ?? undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+    if (timeoutMs !== undefined) {
+      const controller = new AbortController();
+      signal = controller.signal;
+      onAbort = () => controller.abort(outer?.reason);
+      outer?.addEventListener("abort", onAbort, { once: true });
+      const expire = () => controller.abort(new DOMException(`Connect timed out: timeoutMs (${timeoutMs} ms) elapsed during ${phase}`, "TimeoutError"));
+      timer = setTimeout(expire, timeoutMs);
+    }
+    const doFetch: FetchLike = options.fetch ?? fetch;
+
+    try {
+      for (let attempt = 0; ; attempt++) {
+        phase = `attempt ${attempt + 1}`;
+        // Outside the network try: a failing token provider is the caller's error, not a retryable one.
+        await guard(credential.sign(headers, method, url, contentHash), signal);
+        let answer: Answer | undefined;
+        let failure: unknown;
+        try {
+          const response = await guard(doFetch(url.href, { method, headers, body, signal }), signal);
+          answer = { response, bytes: await guard(response.arrayBuffer(), signal) };
+        } catch (error) {
+          if (signal?.aborted) throw signal.reason;
+          failure = error;
+        }
+
+        let delay: number | undefined;
+        if (attempt < retry.maxRetries && (!answer || retryable(answer.response.status))) {
+          const asked = answer && serverDelay(answer.response.headers);
+          // Never earlier than the server asked; never longer than maxDelayMs (then the caller decides).
+          delay = asked ?? Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
+          // A wait that would outlast timeoutMs is not started: the last answer is more useful than a timeout.
+          if (delay > retry.maxDelayMs || Date.now() + delay >= deadline) delay = undefined;
+        }
+        if (delay === undefined) {
+          if (answer) return answer;
+          throw new CallAutomationError(
+            `Connect failed: network error on ${attempt + 1} attempt${attempt ? "s" : ""}: ${describe(failure)}`,
+            {
+              status: 0,
+              code: "NetworkError",
+              repeatabilityRequestId: headers.get(REQUEST_ID) ?? undefined,
+              repeatabilityFirstSent: headers.get(FIRST_SENT) ?? undefined,
+              clientRequestId: headers.get(CLIENT_REQUEST_ID) ?? undefined,
+              attempts: attempt + 1,
+            },
+            { cause: failure },
+          );
+        }
+        phase = `the back-off before attempt ${attempt + 2}`;
+        await sleep(delay, signal);
+      }
+    } finally {
+      if (onAbort) outer?.removeEventListener("abort", onAbort);
+      clearTimeout(timer);
+    }
+  };
+}
