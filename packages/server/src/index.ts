@@ -1,8 +1,38 @@
 /**
- * Server stubs of the Connect operation: the route table and typed handler interfaces that
- * `pnpm generate` renders from the spec, and the compiled body validators.
+ * Serve (or simulate) the Azure Communication Services Call Automation Connect operation,
+ * api-version 2025-05-15, spec-driven: routing, validation and the handler types come from the
+ * layer `pnpm generate` renders from the OpenAPI document.
+ *
+ * @example
+ * ```ts
+ * import { createConnectHandler, createNodeServer, mockConnect } from "@acs-connect/server";
+ * const handle = createConnectHandler({ connect: mockConnect, auth: { accessKey: process.env.ACS_ACCESS_KEY! } });
+ * createNodeServer(handle).listen(8080, "127.0.0.1");
+ * ```
  * @packageDocumentation
  */
+export {
+  CORE,
+  createConnectHandler,
+  type ConnectContext,
+  type ConnectFetchHandler,
+  type ConnectHandlerOptions,
+  type CoreHandler,
+  type LogEntry,
+  type Logger,
+} from "./handler.ts";
+export { closeGracefully, createNodeServer, requestsInFlight, type NodeServerOptions } from "./node.ts";
+export { mockConnect } from "./mock.ts";
+export {
+  MemoryRepeatabilityStore,
+  type MemoryRepeatabilityStoreOptions,
+  type RepeatabilityClaim,
+  type RepeatabilityStore,
+  type StoredResponse,
+} from "./repeatability.ts";
+export { ServiceError, type ErrorDetail, type OutgoingResponse } from "./errors.ts";
+export type { AuthOptions } from "./auth.ts";
+export type { IncomingExchange } from "./exchange.ts";
 export * from "./generated/stubs/index.ts";
 export { requestValidators, responseValidators } from "./generated/validators/validators.gen.js";
 export type { SchemaValidationError, SchemaValidator } from "./generated/validators/validators.gen.js";

@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+/**
+ * `acs-connect-server`: serves the Connect operation over HTTP with the built-in mock or a
+ * handler module, and prints the URL and a connection string for clients.
+ */
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { apiVersion } from "./generated/stubs/index.ts";
+import { createConnectHandler, type ConnectHandlerOptions, type Logger } from "./handler.ts";
+import { mockConnect } from "./mock.ts";
+import { closeGracefully, createNodeServer, requestsInFlight } from "./node.ts";
+
+const USAGE = `Usage: acs-connect-server [options]
+
+Serves the Azure Communication Services Call Automation Connect operation
+(api-version ${apiVersion}) over HTTP, with the built-in mock or your handler.
+
+Options:
+  --port <n>           port to listen on (default 8080; 0 picks a free port)
+  --host <address>     address to bind (default 127.0.0.1)
+  --access-key <key>   the base64 access key clients sign requests with
+                       (default: $ACS_CONNECT_ACCESS_KEY, else a new random key)
+  --handler <module>   a module exporting \`connect\` (or a default function) to
+                       serve instead of the built-in mock
+  --quiet              do not log requests
+  -h, --help           show this help
+`;
+
+function usageError(message: string): never {
+  process.stderr.write(`acs-connect-server: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+let parsed: ReturnType<typeof parse>;
+function parse() {
+  return parseArgs({
+    options: {
+      port: { type: "string", default: "8080" },
+      host: { type: "string", default: "127.0.0.1" },
+      "access-key": { type: "string" },
+      handler: { type: "string" },
+      quiet: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+}
+try {
+  parsed = parse();
+} catch (error) {
+  usageError(error instanceof Error ? error.message : String(error));
+}
+const { values } = parsed;
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) usageError(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
+const host = values.host;
+const accessKey = values["access-key"] ?? process.env.ACS_CONNECT_ACCESS_KEY ?? randomBytes(32).toString("base64");
+
+let connect: ConnectHandlerOptions["connect"] = mockConnect;
+let handlerName = "the built-in mock";
+if (values.handler !== undefined) {
+  const file = path.resolve(values.handler);
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = await import(pathToFileURL(file).href);
+  } catch (error) {
+    usageError(`--handler ${values.handler} could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const candidate =
+    loaded.connect ??
+    (typeof loaded.default === "function" ? loaded.default : (loaded.default as Record<string, unknown> | undefined)?.connect);
+  if (typeof candidate !== "function") {
+    usageError(`--handler ${values.handler} exports no connect handler: export a function named connect, or a default function.`);
+  }
+  connect = candidate as ConnectHandlerOptions["connect"];
+  handlerName = path.relative(process.cwd(), file) || file;
+}
+
+const write = (line: string) => process.stdout.write(`${line}\n`);
+const logger: Logger = {
+  info: values.quiet
+    ? undefined
+    : (entry) => write(`${new Date().toISOString()} ${entry.method} ${entry.path} ${entry.status} ${entry.durationMs} ms ${entry.requestId}`),
+  // Error entries carry the handler's own error; credentials never reach the logger.
+  error: (entry) =>
+    process.stderr.write(
+      `${new Date().toISOString()} ${entry.message} ${entry.requestId ?? ""} ${entry.error instanceof Error ? (entry.error.stack ?? entry.error.message) : String(entry.error ?? "")}\n`,
+    ),
+};
+
+let handle: ReturnType<typeof createConnectHandler>;
+try {
+  handle = createConnectHandler({ connect, auth: { accessKey }, logger });
+} catch (error) {
+  usageError(error instanceof Error ? error.message.replace(/^auth\.accessKey/, "--access-key") : String(error));
+}
+const server = createNodeServer(handle);
+
+server.once("error", (error: NodeJS.ErrnoException) => {
+  const reason =
+    error.code === "EADDRINUSE"
+      ? `port ${port} on ${host} is in use; choose another with --port (0 picks a free one)`
+      : error.code === "EACCES"
+        ? `not allowed to listen on ${host}:${port}`
+        : error.message;
+  process.stderr.write(`acs-connect-server: ${reason}\n`);
+  process.exit(1);
+});
+
+server.listen(port, host, () => {
+  const address = server.address();
+  const actualPort = typeof address === "object" && address ? address.port : port;
+  const wildcard = host === "0.0.0.0" || host === "::";
+  const urlHost = wildcard ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  const url = `http://${urlHost}:${actualPort}`;
+  write(`acs-connect-server: serving Connect (api-version ${apiVersion}) with ${handlerName}`);
+  write(`  url:               ${url}`);
+  write(`  connection string: endpoint=${url}/;accesskey=${accessKey}`);
+  if (!/^(127\.|localhost$|::1$)/.test(host)) {
+    write("  warning: plain HTTP on a non-loopback address; put TLS in front of it for anything but local testing.");
+  }
+});
+
+let stopping = false;
+const stop = (signal: NodeJS.Signals) => {
+  if (stopping) return;
+  stopping = true;
+  write(`acs-connect-server: ${signal} received, finishing ${requestsInFlight(server)} request(s) in flight`);
+  closeGracefully(server).then(
+    () => {
+      write("acs-connect-server: stopped");
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`acs-connect-server: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

@@ -1,0 +1,451 @@
+/**
+ * `createConnectHandler`: the Connect operation as a Fetch API handler,
+ * `(request: Request) => Promise<Response>`, driven by the generated route table and
+ * validators.
+ *
+ * A request passes, in order: routing (404, 405), the credential's presence (401), the body's
+ * size and media type (413, 415), authentication (401), parameters (400), the body (400), the
+ * repeatability headers (400, 412, 409, replay) and finally the handler. Every failure is a
+ * `CommunicationErrorResponse` naming the field or header at fault.
+ */
+import { hash, randomUUID } from "node:crypto";
+import type { CallConnectionProperties, ConnectRequest } from "@acs-connect/types";
+import { compileAuth, contentHash, hasCredential, verify, type AuthOptions } from "./auth.ts";
+import { errorResponse, ServiceError, type OutgoingResponse } from "./errors.ts";
+import { BodyTooLargeError, readLimited, type IncomingExchange } from "./exchange.ts";
+import { apiVersion, routes, type ConnectHandler, type ConnectParameters, type Route } from "./generated/stubs/index.ts";
+import { requestValidators, responseValidators, type SchemaValidator } from "./generated/validators/validators.gen.js";
+import { MemoryRepeatabilityStore, type RepeatabilityStore, type StoredResponse } from "./repeatability.ts";
+import { parseImfFixdate } from "./dates.ts";
+import { bodyProblems, jsonPath, queryValue, readParameters } from "./validation.ts";
+
+/** What a handler learns about the request besides its body. */
+export interface ConnectContext {
+  /** The query and header parameters, validated, by their generated keys. */
+  readonly parameters: ConnectParameters;
+  /** This exchange's `x-ms-request-id`, also on the response and in log entries. */
+  readonly requestId: string;
+  /** How the caller authenticated. */
+  readonly auth: { readonly scheme: "hmac" | "bearer" };
+  /** Reads a request header by name. */
+  header(name: string): string | undefined;
+  /** Aborted when the client disconnects before the response is sent. */
+  readonly signal: AbortSignal;
+}
+
+/** A structured log entry; it never holds credentials, signatures or bodies. */
+export interface LogEntry {
+  message: string;
+  requestId?: string;
+  method?: string;
+  path?: string;
+  status?: number;
+  durationMs?: number;
+  error?: unknown;
+}
+
+/** Where the runtime reports requests and failures. Any method may be left out. */
+export interface Logger {
+  info?(entry: LogEntry): void;
+  warn?(entry: LogEntry): void;
+  error?(entry: LogEntry): void;
+}
+
+export interface ConnectHandlerOptions {
+  /** Implements Connect: gets the validated request, returns the call connection. */
+  connect: ConnectHandler<ConnectContext>;
+  /** How callers authenticate: the access key (HMAC-SHA256), a bearer-token verifier, or both. */
+  auth: AuthOptions;
+  /** Where repeatable requests are remembered (default: a new MemoryRepeatabilityStore). */
+  repeatabilityStore?: RepeatabilityStore;
+  /** How long a Repeatability-Request-ID is remembered after its First-Sent date (default 5 min). */
+  repeatabilityWindowMs?: number;
+  /** How far x-ms-date may be from the server's clock (default 5 min). */
+  clockSkewMs?: number;
+  /** The largest accepted body (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** How long a repeat waits for the first request of its id to finish before a 409 (default 10 s). */
+  inFlightWaitMs?: number;
+  /**
+   * Validate what the handler returns against CallConnectionProperties and answer 500 naming
+   * the path at fault when it does not match (default: on unless NODE_ENV is "production").
+   */
+  validateResponses?: boolean;
+  /** Receives one entry per request and every unexpected error. */
+  logger?: Logger;
+  /** The clock, for tests. */
+  now?: () => number;
+}
+
+/** The Fetch handler `createConnectHandler` returns. */
+export interface ConnectFetchHandler {
+  (request: Request): Promise<Response>;
+}
+
+/** The transport-independent core, reached by `createNodeServer` without Fetch objects. */
+export const CORE: unique symbol = Symbol.for("acs-connect.server.core");
+
+export type CoreHandler = (exchange: IncomingExchange) => Promise<OutgoingResponse>;
+
+const JSON_TYPE = "application/json; charset=utf-8";
+/** Decoding is stateless between calls (no `stream` option), so one decoder serves all requests. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+const MINUTES_5 = 5 * 60 * 1000;
+
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+}
+
+function compileRoutes(): CompiledRoute[] {
+  return routes.map((route) => ({
+    route,
+    pattern: new RegExp(
+      `^${route.path
+        .split(/(\{[^}]+\})/)
+        .map((part) => (part.startsWith("{") ? "([^/]+)" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+        .join("")}$`,
+    ),
+  }));
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive number of milliseconds (or bytes), got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Creates the Connect operation's handler.
+ *
+ * @example
+ * ```ts
+ * const handle = createConnectHandler({
+ *   connect: async (request) => ({ callConnectionId: crypto.randomUUID(), callConnectionState: "connecting", callbackUri: request.callbackUri }),
+ *   auth: { accessKey: process.env.ACS_ACCESS_KEY! },
+ * });
+ * createNodeServer(handle).listen(8080, "127.0.0.1");
+ * ```
+ */
+export function createConnectHandler(options: ConnectHandlerOptions): ConnectFetchHandler {
+  if (typeof options?.connect !== "function") throw new TypeError("createConnectHandler needs connect: (request, context) => CallConnectionProperties.");
+  const auth = compileAuth(options.auth);
+  const store = options.repeatabilityStore ?? new MemoryRepeatabilityStore();
+  const windowMs = positive("repeatabilityWindowMs", options.repeatabilityWindowMs, MINUTES_5);
+  const clockSkewMs = positive("clockSkewMs", options.clockSkewMs, MINUTES_5);
+  const maxBodyBytes = positive("maxBodyBytes", options.maxBodyBytes, 1024 * 1024);
+  const inFlightWaitMs = positive("inFlightWaitMs", options.inFlightWaitMs, 10_000);
+  const validateResponses = options.validateResponses ?? process.env.NODE_ENV !== "production";
+  const logger = options.logger ?? {};
+  const now = options.now ?? Date.now;
+  const compiled = compileRoutes();
+  const handlers: Record<string, ConnectHandler<ConnectContext>> = { connect: options.connect };
+
+  async function handle(exchange: IncomingExchange): Promise<OutgoingResponse> {
+    const requestId = randomUUID();
+    const started = logger.info ? performance.now() : 0;
+    const queryAt = exchange.target.indexOf("?");
+    const rawPath = queryAt === -1 ? exchange.target : exchange.target.slice(0, queryAt);
+    const repeatable = exchange.header("repeatability-request-id") !== undefined || exchange.header("repeatability-first-sent") !== undefined;
+    let outcome: Outcome;
+    try {
+      outcome = await pipeline(exchange, rawPath, queryAt === -1 ? "" : exchange.target.slice(queryAt + 1), requestId);
+    } catch (error) {
+      logger.error?.({ message: "unexpected failure", requestId, method: exchange.method, path: rawPath, error });
+      outcome = rejected(internalError(requestId));
+    }
+    const response = outcome.response;
+    response.headers["x-ms-request-id"] = requestId;
+    if (repeatable) response.headers["repeatability-result"] = outcome.executed ? "accepted" : "rejected";
+    logger.info?.({
+      message: "request",
+      requestId,
+      method: exchange.method,
+      path: rawPath,
+      status: response.status,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    });
+    return response;
+  }
+
+  async function pipeline(exchange: IncomingExchange, rawPath: string, rawQuery: string, requestId: string): Promise<Outcome> {
+    // Routing. The colon in `callConnections:connect` may arrive percent-encoded.
+    let path = rawPath;
+    if (rawPath.includes("%")) {
+      try {
+        path = decodeURIComponent(rawPath);
+      } catch {
+        return rejected(errorResponse(404, "NotFound", "No operation has this path."));
+      }
+    }
+    let match: CompiledRoute | undefined;
+    let pathKnown = false;
+    for (const candidate of compiled) {
+      if (!candidate.pattern.test(path)) continue;
+      pathKnown = true;
+      if (candidate.route.method === exchange.method) {
+        match = candidate;
+        break;
+      }
+    }
+    if (!pathKnown) return rejected(errorResponse(404, "NotFound", `No operation has the path ${path}.`, { target: "path" }));
+    if (!match) {
+      const allow = [...new Set(compiled.filter((candidate) => candidate.pattern.test(path)).map((candidate) => candidate.route.method))].join(", ");
+      return rejected(
+        errorResponse(405, "MethodNotAllowed", `${path} accepts ${allow}, not ${exchange.method}.`, { target: "method", headers: { allow } }),
+      );
+    }
+    const route = match.route;
+
+    if (!hasCredential(exchange)) return unauthorized("The Authorization header is missing.", auth.challenge);
+
+    // The body: size first (from Content-Length, before reading), then media type.
+    const declaredLength = exchange.header("content-length");
+    if (declaredLength !== undefined && Number(declaredLength) > maxBodyBytes) {
+      return rejected(errorResponse(413, "PayloadTooLarge", `The request body is larger than ${maxBodyBytes} bytes.`, { target: "body" }));
+    }
+    const contentType = exchange.header("content-type");
+    const hasBody = (declaredLength !== undefined && declaredLength !== "0") || exchange.header("transfer-encoding") !== undefined;
+    if (route.body && (hasBody || contentType !== undefined)) {
+      const mediaType = contentType?.split(";")[0]!.trim().toLowerCase();
+      if (mediaType !== route.body.contentType) {
+        return rejected(
+          errorResponse(415, "UnsupportedMediaType", `The request body must be ${route.body.contentType}${contentType ? `, not ${contentType}` : ""}.`, {
+            target: "Content-Type",
+          }),
+        );
+      }
+    }
+    let body: Uint8Array;
+    try {
+      body = await exchange.readBody(maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        return rejected(errorResponse(413, "PayloadTooLarge", error.message, { target: "body", headers: { connection: "close" } }));
+      }
+      throw error;
+    }
+
+    const bodyHash = contentHash(body);
+    const time = now();
+    const verified = verify(exchange, bodyHash, auth, time, clockSkewMs);
+    const authenticated = verified instanceof Promise ? await verified : verified;
+    if (!authenticated.ok) return unauthorized(authenticated.message, auth.challenge);
+
+    // Parameters, api-version first: it decides how everything else is read.
+    const version = queryValue(rawQuery, "api-version");
+    if (version !== undefined && version !== "" && version !== apiVersion) {
+      return rejected(
+        errorResponse(400, "UnsupportedApiVersion", `The api-version ${version} is not supported; this server implements ${apiVersion}.`, {
+          target: "api-version",
+        }),
+      );
+    }
+    const values: Record<string, string> = {};
+    const problem = readParameters(route.parameters, rawQuery, exchange, values);
+    if (problem) return rejected(errorResponse(400, problem.code, problem.message, { target: problem.target }));
+    const parameters = values as unknown as ConnectParameters;
+    const requestIdHeader = parameters.repeatabilityRequestID;
+    const firstSent = parameters.repeatabilityFirstSent;
+    if ((requestIdHeader === undefined) !== (firstSent === undefined)) {
+      const missing = requestIdHeader === undefined ? "Repeatability-Request-ID" : "Repeatability-First-Sent";
+      const present = requestIdHeader === undefined ? "Repeatability-First-Sent" : "Repeatability-Request-ID";
+      return rejected(errorResponse(400, "MissingParameter", `The header ${missing} is required with ${present}.`, { target: missing }));
+    }
+
+    // The body.
+    let payload: unknown;
+    if (route.body) {
+      if (body.byteLength === 0) {
+        if (route.body.required) return rejected(errorResponse(400, "MissingBody", "The request body is required.", { target: "body" }));
+      } else {
+        try {
+          payload = JSON.parse(UTF8.decode(body));
+        } catch (error) {
+          const reason = error instanceof SyntaxError ? error.message : "it is not valid UTF-8";
+          return rejected(errorResponse(400, "InvalidJson", `The request body is not valid JSON: ${reason}.`, { target: "body" }));
+        }
+        const validator = (requestValidators as Record<string, SchemaValidator>)[route.body.schema];
+        if (validator && !validator(payload)) {
+          const details = bodyProblems(validator.errors);
+          return rejected(
+            errorResponse(400, "InvalidRequestBody", `The request body does not match ${route.body.schema}: ${details.map((d) => d.message).join(" ")}`, {
+              target: details[0]?.target,
+              details,
+            }),
+          );
+        }
+      }
+    }
+
+    const context = new RequestContext(parameters, requestId, authenticated.scheme === "hmac" ? HMAC_AUTH : BEARER_AUTH, exchange);
+    if (requestIdHeader === undefined || firstSent === undefined) {
+      return { response: await invoke(route, payload as ConnectRequest, context, requestId, exchange), executed: true };
+    }
+
+    // Repeatability.
+    const firstSentAt = parseImfFixdate(firstSent);
+    if (firstSentAt < time - windowMs) {
+      return rejected(
+        errorResponse(
+          412,
+          "PreconditionFailed",
+          `Repeatability-First-Sent is older than the ${Math.round(windowMs / 1000)} s repeatability window; send the request with a new Repeatability-Request-ID.`,
+          { target: "Repeatability-First-Sent" },
+        ),
+      );
+    }
+    if (firstSentAt > time + clockSkewMs) {
+      return rejected(
+        errorResponse(400, "InvalidParameter", "Repeatability-First-Sent is in the future.", { target: "Repeatability-First-Sent" }),
+      );
+    }
+    const id = requestIdHeader.toLowerCase();
+    const fingerprint = hash("sha256", `${exchange.method} ${exchange.target}\n${bodyHash}`, "base64");
+    const waitUntil = performance.now() + inFlightWaitMs;
+    // A repeat that waited for a first request which then failed with 5xx claims the id again.
+    for (let round = 0; round < 3; round++) {
+      const claimed = store.claim(id, fingerprint, firstSentAt + windowMs);
+      const claim = claimed instanceof Promise ? await claimed : claimed;
+      if (claim.state === "claimed") {
+        let response: OutgoingResponse;
+        try {
+          response = await invoke(route, payload as ConnectRequest, context, requestId, exchange);
+        } catch (error) {
+          await store.release(id);
+          throw error;
+        }
+        const stored =
+          response.status < 500
+            ? store.complete(id, { status: response.status, body: response.body, contentType: response.headers["content-type"] ?? JSON_TYPE })
+            : store.release(id);
+        if (stored instanceof Promise) await stored;
+        return { response, executed: true };
+      }
+      if (claim.fingerprint !== fingerprint) {
+        return rejected(
+          errorResponse(400, "RepeatabilityMismatch", "This Repeatability-Request-ID was used with a different request; send a new id.", {
+            target: "Repeatability-Request-ID",
+          }),
+        );
+      }
+      if (claim.state === "completed") return { response: replay(claim.response), executed: true };
+      const remaining = waitUntil - performance.now();
+      const finished = claim.completion && remaining > 0 ? await within(claim.completion, remaining) : undefined;
+      if (finished === "timeout" || (finished === undefined && !claim.completion)) break;
+      if (finished) return { response: replay(finished), executed: true };
+    }
+    return rejected(
+      errorResponse(409, "Conflict", "A request with this Repeatability-Request-ID is still being processed; retry it later.", {
+        target: "Repeatability-Request-ID",
+      }),
+    );
+  }
+
+  async function invoke(
+    route: Route,
+    request: ConnectRequest,
+    context: ConnectContext,
+    requestId: string,
+    exchange: IncomingExchange,
+  ): Promise<OutgoingResponse> {
+    const handler = handlers[route.handler];
+    if (!handler) return errorResponse(501, "NotImplemented", `${route.operationId} is not implemented by this server.`);
+    let result: CallConnectionProperties;
+    try {
+      // A synchronous handler's result is used as is: awaiting it would cost a turn of the loop.
+      const returned = handler(request, context);
+      result = returned instanceof Promise ? await returned : returned;
+    } catch (error) {
+      if (error instanceof ServiceError) {
+        if (error.status >= 500) logger.error?.({ message: "handler failed", requestId, method: exchange.method, path: route.path, error });
+        return errorResponse(error.status, error.code, error.message, { target: error.target, details: error.details });
+      }
+      logger.error?.({ message: "handler threw", requestId, method: exchange.method, path: route.path, error });
+      return internalError(requestId);
+    }
+    const success = route.responses.find((response) => typeof response.status === "number" && response.status < 300);
+    const schema = success && "schema" in success ? success.schema : undefined;
+    if (validateResponses && schema) {
+      const validator = (responseValidators as Record<string, SchemaValidator>)[schema];
+      if (validator && !validator(result)) {
+        const details = bodyProblems(validator.errors);
+        logger.error?.({ message: `handler returned an invalid ${schema}`, requestId, method: exchange.method, path: route.path });
+        return errorResponse(500, "InvalidHandlerResponse", `The ${route.operationId} handler returned an invalid ${schema}: ${details.map((d) => d.message).join(" ")}`, {
+          target: details[0]?.target ?? jsonPath([]),
+          details,
+        });
+      }
+    }
+    return {
+      status: typeof success?.status === "number" ? success.status : 200,
+      headers: { "content-type": JSON_TYPE },
+      body: JSON.stringify(result),
+    };
+  }
+
+  const fetchHandler: ConnectFetchHandler = async (request) => {
+    const url = new URL(request.url);
+    const exchange: IncomingExchange = {
+      method: request.method.toUpperCase(),
+      target: `${url.pathname}${url.search}`,
+      header: (name) => request.headers.get(name) ?? (name === "host" ? url.host : undefined),
+      readBody: (limit) => readLimited(request.body, limit),
+      signal: request.signal,
+    };
+    const response = await handle(exchange);
+    return new Response(response.body, { status: response.status, headers: response.headers });
+  };
+  Object.defineProperty(fetchHandler, CORE, { value: handle });
+  return fetchHandler;
+}
+
+interface Outcome {
+  response: OutgoingResponse;
+  /** Whether the request reached the handler (or replayed its stored result): Repeatability-Result. */
+  executed: boolean;
+}
+
+const rejected = (response: OutgoingResponse): Outcome => ({ response, executed: false });
+
+const unauthorized = (message: string, challenge: string): Outcome =>
+  rejected(errorResponse(401, "Unauthorized", message, { target: "Authorization", headers: { "www-authenticate": challenge } }));
+
+const internalError = (requestId: string): OutgoingResponse =>
+  errorResponse(500, "InternalServerError", `The server failed to process the request; quote x-ms-request-id ${requestId}.`);
+
+const HMAC_AUTH = Object.freeze({ scheme: "hmac" as const });
+const BEARER_AUTH = Object.freeze({ scheme: "bearer" as const });
+
+/** The handler's context: one object per executed request, its methods on the prototype. */
+class RequestContext implements ConnectContext {
+  constructor(
+    readonly parameters: ConnectParameters,
+    readonly requestId: string,
+    readonly auth: { readonly scheme: "hmac" | "bearer" },
+    private readonly exchange: IncomingExchange,
+  ) {}
+
+  header(name: string): string | undefined {
+    return this.exchange.header(name.toLowerCase());
+  }
+
+  get signal(): AbortSignal {
+    return this.exchange.signal;
+  }
+}
+
+function replay(stored: StoredResponse): OutgoingResponse {
+  return { status: stored.status, headers: { "content-type": stored.contentType }, body: stored.body };
+}
+
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | "timeout"> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<"timeout">((resolve) => (timer = setTimeout(resolve, ms, "timeout")))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
