@@ -14,7 +14,14 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["spec/test/**/*.test.ts", "scripts/test/**/*.test.ts", "generators/test/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+    include: [
+      "spec/test/**/*.test.ts",
+      "scripts/test/**/*.test.ts",
+      "generators/test/**/*.test.ts",
+      "packages/*/test/**/*.test.ts",
+      "examples/test/**/*.test.ts",
+      "e2e/**/*.test.ts",
+    ],
     testTimeout: 30_000,
   },
 });
