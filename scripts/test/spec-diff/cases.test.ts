@@ -1,0 +1,138 @@
+/**
+ * Every row of the classification table, each with a before/after fixture pair in cases/<name>/
+ * (a small API whose ThingRequest is only sent and whose Thing is only received).
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { diffDocuments } from "../../lib/spec-diff/index.ts";
+import type { Bump, Level } from "../../lib/spec-diff/model.ts";
+
+const load = async (name: string, side: "before" | "after") =>
+  parse(await readFile(path.join(import.meta.dirname, "cases", name, `${side}.yaml`), "utf8"));
+
+type Expected = [id: string, level: Level, location: string];
+
+/** Row of the table -> case -> the changes and bump it must give. */
+const table: Record<string, Record<string, { bump: Bump; changes: Expected[] }>> = {
+  "operation, path or method removed; operationId changed; response status removed: breaking": {
+    "operation-removed": { bump: "major", changes: [["operation-removed", "breaking", "#/paths/~1things/get"]] },
+    "path-removed": { bump: "major", changes: [["path-removed", "breaking", "#/paths/~1health"]] },
+    "operation-id-changed": { bump: "major", changes: [["operation-id-changed", "breaking", "#/paths/~1things/post/operationId"]] },
+    "response-status-removed": { bump: "major", changes: [["response-status-removed", "breaking", "#/paths/~1things/post/responses/404"]] },
+  },
+  "request: required parameter/property added; optional made required; type/format changed; enum value removed; constraint tightened: breaking": {
+    "request-parameter-added-required": { bump: "major", changes: [["request-parameter-added-required", "breaking", "#/paths/~1things/post/parameters/2"]] },
+    "request-property-added-required": {
+      bump: "major",
+      changes: [["request-property-added-required", "breaking", "#/components/schemas/ThingRequest/properties/kind"]],
+    },
+    "request-parameter-became-required": {
+      bump: "major",
+      changes: [["request-parameter-became-required", "breaking", "#/paths/~1things/post/parameters/1/required"]],
+    },
+    "request-property-became-required": {
+      bump: "major",
+      changes: [["request-property-became-required", "breaking", "#/components/schemas/ThingRequest/properties/note"]],
+    },
+    "request-type-changed": { bump: "major", changes: [["request-type-changed", "breaking", "#/components/schemas/ThingRequest/properties/name"]] },
+    "request-format-changed": { bump: "major", changes: [["request-format-changed", "breaking", "#/components/schemas/ThingRequest/properties/note"]] },
+    "request-enum-value-removed": {
+      bump: "major",
+      changes: [["request-enum-value-removed", "breaking", "#/components/schemas/ThingRequest/properties/color"]],
+    },
+    "request-constraint-tightened": {
+      bump: "major",
+      changes: [["request-constraint-tightened", "breaking", "#/components/schemas/ThingRequest/properties/name"]],
+    },
+  },
+  "response: property removed; required made optional; type changed; new enum value on a CLOSED enum: breaking": {
+    "response-property-removed": { bump: "major", changes: [["response-property-removed", "breaking", "#/components/schemas/Thing/properties/label"]] },
+    "response-property-became-optional": {
+      bump: "major",
+      changes: [["response-property-became-optional", "breaking", "#/components/schemas/Thing/properties/id"]],
+    },
+    "response-type-changed": { bump: "major", changes: [["response-type-changed", "breaking", "#/components/schemas/Thing/properties/id"]] },
+    "response-enum-value-added-closed": {
+      bump: "major",
+      changes: [["response-enum-value-added-closed", "breaking", "#/components/schemas/Thing/properties/state"]],
+    },
+  },
+  "security requirement added or changed; server variable removed: breaking": {
+    "security-requirement-added": { bump: "major", changes: [["security-requirement-added", "breaking", "#/paths/~1health/get/security"]] },
+    "security-requirement-changed": {
+      bump: "major",
+      changes: [
+        ["security-scheme-added", "non-breaking", "#/components/securitySchemes/Bearer"],
+        ["security-requirement-changed", "breaking", "#/paths/~1things/get/security"],
+        ["security-requirement-changed", "breaking", "#/paths/~1things/post/security"],
+        ["security-requirement-changed", "breaking", "#/paths/~1health/get/security"],
+      ],
+    },
+    "server-variable-removed": { bump: "major", changes: [["server-variable-removed", "breaking", "#/servers/0/variables/endpoint"]] },
+  },
+  "request: optional parameter/property added; enum value added; constraint loosened: non-breaking": {
+    "request-parameter-added-optional": {
+      bump: "minor",
+      changes: [["request-parameter-added-optional", "non-breaking", "#/paths/~1things/post/parameters/2"]],
+    },
+    "request-property-added-optional": {
+      bump: "minor",
+      changes: [["request-property-added-optional", "non-breaking", "#/components/schemas/ThingRequest/properties/size"]],
+    },
+    "request-enum-value-added": {
+      bump: "minor",
+      changes: [["request-enum-value-added", "non-breaking", "#/components/schemas/ThingRequest/properties/color"]],
+    },
+    "request-constraint-loosened": {
+      bump: "minor",
+      changes: [["request-constraint-loosened", "non-breaking", "#/components/schemas/ThingRequest/properties/name"]],
+    },
+  },
+  "response: property added; new value on an EXTENSIBLE enum: non-breaking": {
+    "response-property-added": { bump: "minor", changes: [["response-property-added", "non-breaking", "#/components/schemas/Thing/properties/createdAt"]] },
+    "response-enum-value-added": { bump: "minor", changes: [["response-enum-value-added", "non-breaking", "#/components/schemas/Thing/properties/mode"]] },
+  },
+  "new operation; new response status; new schema: non-breaking": {
+    "operation-added": { bump: "minor", changes: [["operation-added", "non-breaking", "#/paths/~1health/head"]] },
+    "path-added": { bump: "minor", changes: [["path-added", "non-breaking", "#/paths/~1things~1{id}"]] },
+    "response-status-added": { bump: "minor", changes: [["response-status-added", "non-breaking", "#/paths/~1things/post/responses/409"]] },
+    "schema-added": { bump: "minor", changes: [["schema-added", "non-breaking", "#/components/schemas/ThingSummary"]] },
+  },
+  "description, summary, example, title only: docs": {
+    "description-changed": { bump: "patch", changes: [["schema-description-changed", "docs", "#/components/schemas/Thing/properties/label"]] },
+    "summary-changed": { bump: "patch", changes: [["operation-docs-changed", "docs", "#/paths/~1things/post/summary"]] },
+    "example-changed": {
+      bump: "patch",
+      changes: [["response-example-changed", "docs", "#/paths/~1things/post/responses/200/content/application~1json/examples"]],
+    },
+    "title-changed": { bump: "patch", changes: [["schema-title-changed", "docs", "#/components/schemas/ThingRequest"]] },
+  },
+};
+
+describe("the classification table", () => {
+  for (const [row, cases] of Object.entries(table)) {
+    describe(row, () => {
+      for (const [name, want] of Object.entries(cases)) {
+        it(name, async () => {
+          const result = diffDocuments(await load(name, "before"), await load(name, "after"));
+          expect(result.changes.map((change) => [change.id, change.level, change.location])).toEqual(want.changes);
+          expect(result.bump).toBe(want.bump);
+          for (const change of result.changes) expect(change.message).toMatch(/^.+: .+$/);
+        });
+      }
+    });
+  }
+
+  it("covers every fixture pair", async () => {
+    const { readdir } = await import("node:fs/promises");
+    const fixtures = (await readdir(path.join(import.meta.dirname, "cases"))).sort();
+    expect(Object.values(table).flatMap((cases) => Object.keys(cases)).sort()).toEqual(fixtures);
+  });
+
+  it("finds nothing between a document and itself", async () => {
+    const doc = await load("operation-removed", "before");
+    expect(diffDocuments(doc, structuredClone(doc))).toEqual({ changes: [], summary: { breaking: 0, nonBreaking: 0, docs: 0 }, bump: "none" });
+  });
+});
