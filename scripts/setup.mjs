@@ -1,16 +1,29 @@
 #!/usr/bin/env node
 // `npm run setup`: the README's first command. It runs with nothing but Node and npm (so it is
 // plain JavaScript with no dependencies), installs the pinned pnpm, installs the workspace from
-// the lockfile and runs the main job, `pnpm generate`: lint the spec, regenerate every artifact
-// and build the packages. Safe to run again: each step is skipped or idempotent.
+// the lockfile, installs Debian's Chromium for the browser tests when it is missing, and runs the
+// main job, `pnpm generate`: lint the spec, regenerate every artifact, build the packages and
+// render the API reference. Safe to run again: each step is skipped or idempotent.
+//
+// `node scripts/setup.mjs --dry-run` checks the prerequisites and prints the steps it would take
+// without changing anything (the README test runs it).
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
 const pnpmVersion = manifest.packageManager.replace(/^pnpm@/, "");
+const dryRun = process.argv.includes("--dry-run");
+const unknown = process.argv.slice(2).filter((arg) => arg !== "--dry-run");
+if (unknown.length > 0) {
+  console.error(`setup: unknown option ${unknown.join(" ")}; usage: npm run setup [-- --dry-run]`);
+  process.exit(2);
+}
+// The browser tests drive Debian's Chromium (never a browser Playwright downloads: its hosts are
+// not reachable from here). CHROMIUM_PATH points the tests at another binary.
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** @param {string} message */
 function fail(message) {
@@ -18,13 +31,21 @@ function fail(message) {
   process.exit(1);
 }
 
-/** @param {string} title @param {string} command @param {string[]} args @param {object} [options] */
-function step(title, command, args, options = {}) {
+/**
+ * @param {string} title @param {string} command @param {string[]} args @param {object} [options]
+ * @param {string} [hint] what to do when the step fails
+ */
+function step(title, command, args, options = {}, hint = "") {
   console.log(`\n==> ${title}`);
+  if (dryRun) {
+    console.log(`    would run: ${command} ${args.join(" ")}`);
+    return;
+  }
   const started = Date.now();
   const result = spawnSync(command, args, { cwd: root, stdio: "inherit", ...options });
-  if (result.error) fail(`${command} ${args.join(" ")}: ${result.error.message}`);
-  if (result.status !== 0) fail(`${command} ${args.join(" ")} exited with ${result.status}`);
+  const advice = hint ? `\n${hint}` : "";
+  if (result.error) fail(`${command} ${args.join(" ")}: ${result.error.message}${advice}`);
+  if (result.status !== 0) fail(`${command} ${args.join(" ")} exited with ${result.status}${advice}`);
   console.log(`    done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -46,12 +67,7 @@ if (Number(javaVersion) < 17) fail(`Java ${javaVersion} is too old; OpenAPI Gene
 
 if (versionOf("pnpm") !== pnpmVersion) {
   step(`Installing pnpm ${pnpmVersion} (npm install --global)`, "npm", ["install", "--global", `pnpm@${pnpmVersion}`]);
-  const java = spawnSync("java", ["-version"], { encoding: "utf8" });
-const javaVersion = /version "(\d+)/.exec(`${java.stderr ?? ""}${java.stdout ?? ""}`)?.[1];
-if (java.error || !javaVersion) fail("Java 17 or newer is required (OpenAPI Generator renders the server stubs), and `java` is not on PATH.");
-if (Number(javaVersion) < 17) fail(`Java ${javaVersion} is too old; OpenAPI Generator needs Java 17 or newer.`);
-
-if (versionOf("pnpm") !== pnpmVersion) {
+  if (!dryRun && versionOf("pnpm") !== pnpmVersion) {
     fail(`pnpm ${pnpmVersion} was installed but "pnpm --version" does not report it; is npm's global bin directory on PATH?`);
   }
 } else {
@@ -59,6 +75,35 @@ if (versionOf("pnpm") !== pnpmVersion) {
 }
 
 step("Installing the workspace from the lockfile", "pnpm", ["install", "--frozen-lockfile"]);
+
+if (existsSync(chromiumPath)) {
+  console.log(`\n==> Chromium is already installed (${chromiumPath})`);
+} else {
+  installChromium();
+}
+
 step("Generating and building every package from the spec (pnpm generate)", "pnpm", ["run", "generate"]);
 
-console.log("\nReady. Run the tests with: pnpm test");
+console.log(dryRun ? "\nDry run: nothing was changed." : "\nReady. Run the tests with: pnpm test");
+
+/**
+ * Debian's chromium package, for the reference page's browser test: `apt-get update`, then
+ * `apt-get install -y chromium`, as root or through sudo (which may ask for a password).
+ */
+function installChromium() {
+  const why = "the browser test of the API reference (packages/spec/test/reference.browser.test.ts) drives Debian's Chromium";
+  const manual = `Install it yourself (Debian/Ubuntu: \`sudo apt-get install -y chromium\`) so that ${chromiumPath} exists, or set CHROMIUM_PATH to a Chromium binary, then run \`npm run setup\` again.`;
+  if (process.platform !== "linux" || spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status !== 0) {
+    fail(`${chromiumPath} is missing and this machine has no apt-get: ${why}. ${manual}`);
+  }
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const hasSudo = !isRoot && spawnSync("sudo", ["--version"], { stdio: "ignore" }).status === 0;
+  if (!isRoot && !hasSudo) fail(`${chromiumPath} is missing, and installing it needs root or sudo, which is not available: ${why}. ${manual}`);
+  const [command, prefix] = isRoot ? ["apt-get", []] : ["sudo", ["apt-get"]];
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const via = isRoot ? "apt-get" : "sudo apt-get";
+  const hint = `Chromium could not be installed with ${via}; ${why}. ${manual}`;
+  step(`Updating the package lists for Chromium (${via} update)`, command, [...prefix, "update"], { env }, hint);
+  step(`Installing Chromium for the browser tests (${via} install -y chromium)`, command, [...prefix, "install", "-y", "chromium"], { env }, hint);
+  if (!dryRun && !existsSync(chromiumPath)) fail(`apt-get installed chromium, but ${chromiumPath} does not exist. ${manual}`);
+}

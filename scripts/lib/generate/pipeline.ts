@@ -1,11 +1,14 @@
 /**
  * `pnpm generate`: lint, bundle, types, server stubs (OpenAPI Generator) and validators, write,
- * build. A lint failure stops it before anything is written; the generated folders are
- * replaced whole (see output.ts).
+ * build, docs. A lint failure stops it before anything is written; the generated folders are
+ * replaced whole (see output.ts). The reference page (docs) is rendered by a child process
+ * from the bundle as soon as the bundle exists, so it overlaps the JVM and the builds, and is
+ * written into packages/spec/dist after the builds (tsdown empties dist/ first).
  */
 import { performance } from "node:perf_hooks";
 import { failing, formatResult, lintFile, type LintResult } from "../lint.ts";
 import { SPEC_FILE, relative } from "../paths.ts";
+import { REFERENCE_FILE, formatSize, renderReference, writeReference, type RenderedReference } from "../docs/reference.ts";
 import { buildPackages } from "./build.ts";
 import { commit, type Difference } from "./output.ts";
 import { OUTPUT_ROOTS, bundleStage, readSpec, stubsStage, typesStage, validatorsStage, type Files, type StageOutput } from "./stages.ts";
@@ -24,7 +27,7 @@ export class LintFailure extends Error {
 }
 
 export interface PipelineOptions {
-  /** Build the packages after writing (default true). */
+  /** Build the packages and render the reference page after writing (default true). */
   build?: boolean;
   /** Called as each stage ends, for live reporting. */
   onStage?: (report: StageReport) => void;
@@ -48,6 +51,8 @@ async function timed<T>(work: () => T | Promise<T>): Promise<{ value: T; ms: num
 export async function generateFiles(
   file = SPEC_FILE,
   onStage: (report: StageReport) => void = () => {},
+  /** Called with each stage's files as soon as the stage ends (the docs start from the bundle's). */
+  onFiles: (stage: string, files: Files) => void = () => {},
 ): Promise<{ files: Files; stages: StageReport[] }> {
   const spec = await readSpec(file);
   const stages: StageReport[] = [];
@@ -57,6 +62,7 @@ export async function generateFiles(
     stages.push(entry);
     onStage(entry);
     for (const [path, content] of value.files) files.set(path, content);
+    onFiles(stage, value.files);
   };
   // The JVM runs while the in-process stages work; each stage still reports its own time.
   const stubs = timed(() => stubsStage(spec));
@@ -80,19 +86,33 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
   if (problems.length > 0) throw new LintFailure(problems);
   onStage({ stage: "lint", ms: lint.ms, summary: `${relative(SPEC_FILE)} passes the gate` });
 
-  const { files } = await generateFiles(SPEC_FILE, onStage);
+  const build = options.build !== false;
+  // Started from the bundle, awaited after the builds; its failure is reported there (the
+  // no-op catch only keeps an early rejection from counting as unhandled meanwhile).
+  let docs: Promise<RenderedReference> | undefined;
+  const onFiles = (stage: string, stageFiles: Files) => {
+    const bundled = stageFiles.get(`${OUTPUT_ROOTS.spec}/openapi.json`);
+    if (!build || stage !== "bundle" || bundled === undefined) return;
+    docs = renderReference(JSON.parse(bundled));
+    docs.catch(() => {});
+  };
+  const { files } = await generateFiles(SPEC_FILE, onStage, onFiles);
 
   const write = await timed(() => commit(files, Object.values(OUTPUT_ROOTS)));
   const writtenMs = performance.now() - started;
   onStage({ stage: "write", ms: write.ms, summary: describeWrite(write.value, files.size) });
 
-  if (options.build !== false) {
+  if (build) {
     const built = await timed(() => buildPackages());
     onStage({
       stage: "build",
       ms: built.ms,
       summary: `${built.value.map((target) => target.name).join(", ")} -> dist/ (ESM + CJS + .d.ts)`,
     });
+    if (!docs) throw new Error("the bundle stage produced no openapi.json to render the reference page from");
+    const { html, ms } = await docs;
+    await writeReference(html);
+    onStage({ stage: "docs", ms, summary: `${relative(REFERENCE_FILE)} (${formatSize(Buffer.byteLength(html))}, self-contained; rendered alongside the stages above)` });
   }
   return { stages, written: write.value, totalMs: performance.now() - started, writtenMs };
 }

@@ -3,30 +3,21 @@
  * @acs-connect packages at least as much as the contract change requires.
  */
 import { createHash } from "node:crypto";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import readChangesets from "@changesets/read";
 import { ROOT } from "../paths.ts";
+import { publishedPackages, SCOPE } from "../packages/workspace.ts";
 import { covers, maxBump, type Bump, type DiffResult } from "./model.ts";
 
-/** The published packages of the fixed group (private ones, like the examples, excluded). */
-export async function publishedPackages(root = ROOT): Promise<string[]> {
-  const names: string[] = [];
-  for (const entry of await readdir(path.join(root, "packages"), { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    try {
-      const manifest = JSON.parse(await readFile(path.join(root, "packages", entry.name, "package.json"), "utf8"));
-      if (!manifest.private && String(manifest.name).startsWith("@acs-connect/")) names.push(manifest.name);
-    } catch {
-      // Not a package.
-    }
-  }
-  return names.sort();
+/** The names of the fixed group's packages (private ones, like the examples, are not in it). */
+async function groupNames(root: string): Promise<string[]> {
+  return (await publishedPackages(root)).map((entry) => entry.name).filter((name) => name.startsWith(SCOPE)).sort();
 }
 
 /** The largest bump the pending changesets give any package of the group, and the changesets that give it. */
 export async function pendingBump(root = ROOT): Promise<{ bump: Bump; changesets: string[] }> {
-  const packages = new Set(await publishedPackages(root));
+  const packages = new Set(await groupNames(root));
   const read = (readChangesets as unknown as { default?: typeof readChangesets }).default ?? readChangesets;
   let bump: Bump = "none";
   const changesets: string[] = [];
@@ -71,7 +62,7 @@ export async function ensureChangeset(result: DiffResult, base: string, options:
   if (options.check) {
     return { status: "missing", required, pending, message: `${shortfall} Run \`pnpm spec:diff --changeset\` to add one, or \`pnpm changeset\` to write it yourself.` };
   }
-  const packages = await publishedPackages(root);
+  const packages = await groupNames(root);
   const listed = result.changes.filter((change) => change.level !== "docs" || required === "patch");
   const body = [
     "---",

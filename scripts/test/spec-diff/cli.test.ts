@@ -5,7 +5,7 @@
  * minor release.
  */
 import { execFile } from "node:child_process";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +24,8 @@ beforeAll(async () => {
   sandbox = await createSandbox();
   spec = path.join(sandbox.root, "spec/openapi.yaml");
   original = await readFile(spec, "utf8");
+  // The tests decide which changesets are pending: none of the repository's own.
+  for (const file of await pendingChangesets()) await rm(path.join(sandbox.root, ".changeset", file));
   await inRepo(["init", "-q", "-b", "main"]);
   await inRepo(["-c", "user.name=t", "-c", "user.email=t@example.org", "add", "-A"]);
   await inRepo(["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "release"]);

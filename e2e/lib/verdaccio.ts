@@ -1,0 +1,133 @@
+/**
+ * A private npm registry for the end-to-end test: Verdaccio as a child process on 127.0.0.1,
+ * with no uplinks (it never forwards a request to another registry), its storage in a temporary
+ * folder, one user, and an .npmrc that sends npm and pnpm there and nowhere else.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import { ROOT } from "../../scripts/lib/paths.ts";
+import { environmentWithoutNpmConfig, stopChild, waitFor } from "../../scripts/lib/packages/process.ts";
+
+export interface Registry {
+  /** e.g. http://127.0.0.1:41234/ */
+  url: string;
+  /** The .npmrc with the registry and the user's token. */
+  npmrc: string;
+  /**
+   * An environment for npm/pnpm/changesets that knows only this registry: npm_* variables of the
+   * parent removed, user and global config files replaced by ours.
+   */
+  env: NodeJS.ProcessEnv;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+const VERDACCIO = path.join(ROOT, "node_modules/verdaccio/bin/verdaccio");
+const USER = { name: "e2e", password: "e2e-password-not-secret" };
+
+/** A port that was free a moment ago (Verdaccio takes a port, not a listening socket). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function config(folder: string): string {
+  return [
+    `storage: ${JSON.stringify(path.join(folder, "storage"))}`,
+    "auth:",
+    "  htpasswd:",
+    `    file: ${JSON.stringify(path.join(folder, "htpasswd"))}`,
+    "    max_users: 1",
+    // No uplinks: a package that was not published here does not exist.
+    "uplinks: {}",
+    "packages:",
+    "  '@acs-connect/*':",
+    "    access: $authenticated",
+    "    publish: $authenticated",
+    "  '**':",
+    "    access: $authenticated",
+    "    publish: $authenticated",
+    "web:",
+    "  enable: false",
+    "log: { type: stdout, format: pretty, level: warn }",
+    "",
+  ].join("\n");
+}
+
+/** Starts Verdaccio in `folder` (created if needed) and creates the test user. */
+export async function startVerdaccio(folder: string): Promise<Registry> {
+  await mkdir(folder, { recursive: true });
+  const configFile = path.join(folder, "config.yaml");
+  await writeFile(configFile, config(folder));
+  let child: ChildProcess | undefined;
+  let output = "";
+  let url = "";
+  // The port is free when chosen but could be taken before Verdaccio binds it: try a few.
+  for (let attempt = 1; attempt <= 3 && !url; attempt++) {
+    const port = await freePort();
+    output = "";
+    child = spawn(process.execPath, [VERDACCIO, "--config", configFile, "--listen", `127.0.0.1:${port}`], {
+      cwd: folder,
+      env: environmentWithoutNpmConfig(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    try {
+      url = await waitFor("Verdaccio did not start", () => (/http address - (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1] ?? undefined), {
+        child,
+        timeoutMs: 30_000,
+        output: () => output,
+      });
+    } catch (error) {
+      await stopChild(child);
+      if (attempt === 3 || !/EADDRINUSE/.test(output)) throw error;
+    }
+  }
+  const server = child!;
+  const stop = () => stopChild(server);
+  try {
+    // Creating the user answers with a token for it (npm adduser does the same request).
+    const response = await fetch(`${url}-/user/org.couchdb.user:${USER.name}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: USER.name, password: USER.password }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await response.json()) as { token?: string };
+    if (!response.ok || !body.token) throw new Error(`Verdaccio did not create the user: ${response.status} ${JSON.stringify(body)}`);
+    const host = url.replace(/^http:/, "");
+    const npmrc = path.join(folder, "npmrc");
+    const emptyGlobal = path.join(folder, "global-npmrc");
+    await writeFile(emptyGlobal, "");
+    await writeFile(
+      npmrc,
+      [
+        `registry=${url}`,
+        `${host}:_authToken=${body.token}`,
+        `cache=${path.join(folder, "npm-cache")}`,
+        "audit=false",
+        "fund=false",
+        "update-notifier=false",
+        "",
+      ].join("\n"),
+    );
+    const env = environmentWithoutNpmConfig({
+      npm_config_userconfig: npmrc,
+      npm_config_globalconfig: emptyGlobal,
+      npm_config_registry: url,
+    });
+    return { url, npmrc, env, output: () => output, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * `pnpm run docs [--out <file>]` (with `run`: pnpm hands a bare `pnpm docs` to npm, whose `docs`
+ * command opens the package's web page)
+ *
+ * Renders the API reference, a self-contained HTML page, from the bundled document of the
+ * current spec (the same bundle `pnpm generate` writes to packages/spec/src/generated/) into
+ * packages/spec/dist/reference.html, which @acs-connect/spec ships as
+ * `@acs-connect/spec/reference.html`. `pnpm generate` renders it too, beside the package builds.
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
+import { REFERENCE_FILE, formatSize, renderReference, writeReference } from "./lib/docs/reference.ts";
+import { OUTPUT_ROOTS, bundleStage, readSpec } from "./lib/generate/stages.ts";
+import { relative } from "./lib/paths.ts";
+
+const USAGE = "usage: pnpm run docs [--out <file>]";
+
+let values: { out?: string; help?: boolean };
+try {
+  ({ values } = parseArgs({ options: { out: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false }));
+} catch (error) {
+  console.error(`docs: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(`${USAGE}\n\nRenders the API reference of spec/openapi.yaml into ${relative(REFERENCE_FILE)} (or <file>).`);
+  process.exit(0);
+}
+
+const target = values.out ? path.resolve(values.out) : REFERENCE_FILE;
+try {
+  const spec = await readSpec();
+  const bundled = bundleStage(spec).files.get(`${OUTPUT_ROOTS.spec}/openapi.json`);
+  if (bundled === undefined) throw new Error("the bundle stage produced no openapi.json");
+  const { html, ms } = await renderReference(JSON.parse(bundled));
+  await writeReference(html, target);
+  console.log(`docs: ${relative(target)} (${formatSize(Buffer.byteLength(html))}, self-contained) from ${relative(spec.file)} in ${(ms / 1000).toFixed(2)} s`);
+  console.log(`  open ${pathToFileURL(target).href}`);
+} catch (error) {
+  console.error(`docs failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,74 @@
+/**
+ * The steps of `pnpm release` that talk to a registry: which one npm is configured for, what is
+ * already there, `changeset publish`, and a check afterwards that each version arrived.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import getChangesets from "@changesets/read";
+import { ROOT } from "../paths.ts";
+import { CommandError, commandLine, run } from "./process.ts";
+import { publishedPackages } from "./workspace.ts";
+
+/** The registry npm (and so `pnpm publish`) would use here: user/project .npmrc and npm_config_* env included. */
+export async function configuredRegistry(env: NodeJS.ProcessEnv = process.env, cwd = ROOT): Promise<string> {
+  const result = await run("npm", ["config", "get", "registry"], { cwd, env, timeoutMs: 30_000 });
+  const registry = result.stdout.trim();
+  if (result.code !== 0 || !/^https?:\/\//.test(registry)) throw new CommandError("npm config get registry", result);
+  return registry.endsWith("/") ? registry : `${registry}/`;
+}
+
+/** The names of changeset files not yet consumed by `changeset version`. */
+export async function pendingChangesets(root = ROOT): Promise<string[]> {
+  return (await getChangesets(root)).map((changeset) => `.changeset/${changeset.id}.md`);
+}
+
+/** The versions of a package in the registry; empty when the registry does not know the package. */
+export async function registryVersions(name: string, registry: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const args = ["view", name, "versions", "--json", `--registry=${registry}`];
+  const result = await run("npm", args, { cwd: ROOT, env, timeoutMs: 60_000 });
+  if (result.code !== 0) {
+    if (/\bE404\b/.test(result.stdout + result.stderr)) return [];
+    throw new CommandError(commandLine("npm", args), result);
+  }
+  const parsed = JSON.parse(result.stdout || "[]") as string | string[];
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
+export interface PlannedRelease {
+  name: string;
+  version: string;
+  /** True when the registry already has this version (changeset publish skips it). */
+  published: boolean;
+}
+
+/** Each published package at its current version, and whether the registry already has it. */
+export async function releasePlan(registry: string, env: NodeJS.ProcessEnv = process.env, root = ROOT): Promise<PlannedRelease[]> {
+  const packages = await publishedPackages(root);
+  return Promise.all(
+    packages.map(async ({ name, manifest }) => ({
+      name,
+      version: manifest.version,
+      published: (await registryVersions(name, registry, env)).includes(manifest.version),
+    })),
+  );
+}
+
+/**
+ * `changeset publish`: `pnpm publish` of every package whose version the registry lacks, with
+ * `workspace:` ranges replaced by real versions. changesets itself only honours the registry
+ * given as `npm_config_registry` (else it uses registry.npmjs.org), so the configured one is
+ * passed that way. Output goes to the terminal; resolves with the exit code.
+ */
+export async function changesetPublish(options: { registry: string; gitTag: boolean; env?: NodeJS.ProcessEnv; root?: string }): Promise<number> {
+  const root = options.root ?? ROOT;
+  const args = [path.join(root, "node_modules/@changesets/cli/bin.js"), "publish", ...(options.gitTag ? [] : ["--no-git-tag"])];
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...(options.env ?? process.env), npm_config_registry: options.registry },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve(code ?? 1));
+  });
+}
