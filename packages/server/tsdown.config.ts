@@ -5,7 +5,9 @@ import { base } from "../../tsdown.base.ts";
 const server = { ...base, platform: "node" } as const;
 
 export default defineConfig([
-  server,
-  // The CLI (the package's bin) is ESM only: it uses top-level await and is never require()d.
-  { ...server, entry: ["src/cli.ts"], format: ["esm"], dts: false, clean: false },
+  // ESM: the library and the CLI (the package's bin) together, so that they share chunks
+  // instead of the CLI carrying a second copy of the server. The CLI is ESM only: it uses
+  // top-level await and is never require()d.
+  { ...server, entry: ["src/index.ts", "src/cli.ts"], format: ["esm"] },
+  { ...server, entry: ["src/index.ts"], format: ["cjs"], clean: false },
 ]);
