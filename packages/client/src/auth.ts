@@ -5,7 +5,7 @@
  */
 
 /** A value a caller can get wrong: every message names the field at fault, never its value. */
-const invalid = (field: string, expected: string): TypeError => new TypeError(`Invalid ${field}: ${expected}`);
+export const invalid = (field: string, expected: string): TypeError => new TypeError(`Invalid ${field}: ${expected}`);
 
 /**
  * Signs one attempt: sets `Authorization` (and, for access keys, `x-ms-date` and
@@ -24,7 +24,7 @@ export interface Credential {
 /** A function returning a Microsoft Entra ID access token; called once per attempt so it can refresh. */
 export type TokenProvider = () => string | Promise<string>;
 
-const encoder = new TextEncoder();
+export const encoder: TextEncoder = new TextEncoder();
 
 const toBase64 = (bytes: ArrayBuffer): string => btoa(String.fromCharCode(...new Uint8Array(bytes)));
 

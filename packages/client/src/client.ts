@@ -3,13 +3,15 @@ import type { Client, Middleware } from "openapi-fetch";
 import {
   checkTransport,
   createAccessKeySigner,
+  encoder,
+  invalid,
   createBearerSigner,
   parseConnectionString,
   parseEndpoint,
   type Credential,
   type TokenProvider,
 } from "./auth.ts";
-import { CallAutomationError, httpError } from "./errors.ts";
+import { CallAutomationError, httpError, isObject } from "./errors.ts";
 import { createSend, repeatability, serverDelay, type FetchLike, type RetryOptions, type Send } from "./transport.ts";
 
 /** The api-version this package is written and tested against. */
@@ -113,7 +115,7 @@ function lazyRaw(endpoint: string, send: Send): Client<paths> {
   const pending: Array<["use" | "eject", Middleware[]]> = [];
   const load = (): Promise<Client<paths>> =>
     (loading ??= import("./raw.ts").then(({ createRawClient }) => {
-      loaded = createRawClient(endpoint, send);
+      loaded = createRawClient(endpoint, send, repeatability);
       for (const [action, middleware] of pending.splice(0)) loaded[action](...middleware);
       return loaded;
     }));
@@ -142,10 +144,8 @@ function lazyRaw(endpoint: string, send: Send): Client<paths> {
 }
 
 const PATH = "/calling/callConnections:connect";
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function isAbsoluteUrl(value: unknown): boolean {
   try {
@@ -159,7 +159,7 @@ function number(value: unknown, field: string, fallback: number, min: number, in
   if (value === undefined) return fallback;
   // setTimeout's limit; longer waits would silently become 1 ms.
   if (typeof value !== "number" || !(value >= min && value <= 2 ** 31 - 1) || (integer && !Number.isInteger(value))) {
-    throw new TypeError(`Invalid ${field}: expected a${integer ? "n integer" : " number"} from ${min} to ${2 ** 31 - 1}`);
+    throw invalid(field, `expected a${integer ? "n integer" : " number"} from ${min} to ${2 ** 31 - 1}`);
   }
   return value;
 }
@@ -179,22 +179,22 @@ function number(value: unknown, field: string, fallback: number, min: number, in
  * ```
  */
 export function createCallAutomationClient(options: CallAutomationClientOptions): CallAutomationClient {
-  if (!isObject(options)) throw new TypeError("Invalid options: expected { connectionString } or { endpoint, accessKey } or { endpoint, token }");
+  if (!isObject(options)) throw invalid("options", "expected { connectionString } or { endpoint, accessKey } or { endpoint, token }");
   const o = options as CallAutomationClientBaseOptions & Partial<Record<"connectionString" | "endpoint" | "accessKey" | "token", unknown>>;
   let endpointValue: unknown = o.endpoint;
   let endpointField = "endpoint";
   let credential: Credential;
   if (o.connectionString !== undefined) {
     if (o.endpoint !== undefined || o.accessKey !== undefined || o.token !== undefined) {
-      throw new TypeError("Invalid options: give connectionString alone, or endpoint with accessKey or token");
+      throw invalid("options", "give connectionString alone, or endpoint with accessKey or token");
     }
-    if (typeof o.connectionString !== "string") throw new TypeError("Invalid connectionString: expected a string");
+    if (typeof o.connectionString !== "string") throw invalid("connectionString", "expected a string");
     const parsed = parseConnectionString(o.connectionString);
     endpointValue = parsed.endpoint;
     endpointField = "connectionString endpoint";
     credential = { sign: createAccessKeySigner(parsed.accessKey, "connectionString accesskey"), bearer: false };
   } else if ((o.accessKey === undefined) === (o.token === undefined)) {
-    throw new TypeError("Invalid options: give endpoint with exactly one of accessKey or token (or a connectionString)");
+    throw invalid("options", "give endpoint with exactly one of accessKey or token (or a connectionString)");
   } else if (o.token !== undefined) {
     credential = { sign: createBearerSigner(o.token as string | TokenProvider), bearer: true };
   } else {
@@ -206,13 +206,13 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
   const endpoint = (url.origin + url.pathname).replace(/\/+$/, "");
 
   const apiVersion = o.apiVersion ?? DEFAULT_API_VERSION;
-  if (typeof apiVersion !== "string" || !apiVersion) throw new TypeError("Invalid apiVersion: expected a non-empty string like \"2025-05-15\"");
-  if (o.fetch !== undefined && typeof o.fetch !== "function") throw new TypeError("Invalid fetch: expected a function");
+  if (typeof apiVersion !== "string" || !apiVersion) throw invalid("apiVersion", 'expected a non-empty string like "2025-05-15"');
+  if (o.fetch !== undefined && typeof o.fetch !== "function") throw invalid("fetch", "expected a function");
   if (o.userAgent !== undefined && (typeof o.userAgent !== "string" || !/^[\x20-\x7e]*$/.test(o.userAgent))) {
-    throw new TypeError("Invalid userAgent: expected a string of printable ASCII characters");
+    throw invalid("userAgent", "expected a string of printable ASCII characters");
   }
   const retry = o.retry ?? {};
-  if (!isObject(retry)) throw new TypeError("Invalid retry: expected { maxRetries?, baseDelayMs?, maxDelayMs? }");
+  if (!isObject(retry)) throw invalid("retry", "expected { maxRetries?, baseDelayMs?, maxDelayMs? }");
 
   const send = createSend({
     credential,
@@ -231,20 +231,20 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
   const connectUrl = new URL(`${endpoint}${PATH}?api-version=${encodeURIComponent(apiVersion)}`);
 
   async function connect(request: ConnectRequest, connectOptions: ConnectOptions = {}): Promise<CallConnectionProperties> {
-    if (!isObject(request)) throw new TypeError("Invalid request: expected a ConnectRequest object { callLocator, callbackUri }");
+    if (!isObject(request)) throw invalid("request", "expected a ConnectRequest object { callLocator, callbackUri }");
     if (!isObject(request.callLocator)) {
-      throw new TypeError('Invalid request.callLocator: required, e.g. { kind: "roomCallLocator", roomId: "…" }');
+      throw invalid("request.callLocator", 'required, e.g. { kind: "roomCallLocator", roomId: "…" }');
     }
     if (!isAbsoluteUrl(request.callbackUri)) {
-      throw new TypeError("Invalid request.callbackUri: required, an absolute URL the service posts the call's events to");
+      throw invalid("request.callbackUri", "required, an absolute URL the service posts the call's events to");
     }
     if (typeof connectOptions !== "object" || connectOptions === null) {
-      throw new TypeError("Invalid connect options: expected { signal?, operationContext?, repeatabilityRequestId?, repeatabilityFirstSent? }");
+      throw invalid("connect options", "expected { signal?, operationContext?, repeatabilityRequestId?, repeatabilityFirstSent? }");
     }
     const { operationContext, signal } = connectOptions;
-    if (operationContext !== undefined && typeof operationContext !== "string") throw new TypeError("Invalid operationContext: expected a string");
+    if (operationContext !== undefined && typeof operationContext !== "string") throw invalid("operationContext", "expected a string");
     // fetch would reject it on every attempt, as if the network had failed.
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError("Invalid signal: expected an AbortSignal");
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalid("signal", "expected an AbortSignal");
     const [repeatabilityRequestId, repeatabilityFirstSent] = repeatability(
       connectOptions.repeatabilityRequestId,
       connectOptions.repeatabilityFirstSent,

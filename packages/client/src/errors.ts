@@ -91,7 +91,8 @@ const snippet = (text: string): string => {
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+/** A plain object (not null, not an array). */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Request-side facts every error carries. */
 export interface RequestIds {

@@ -7,7 +7,7 @@
  * budget, and the policy below is a few dozen lines.
  */
 import pkg from "../package.json" with { type: "json" };
-import { checkTransport, hashBody, type Credential } from "./auth.ts";
+import { checkTransport, hashBody, invalid, type Credential } from "./auth.ts";
 import { CallAutomationError, describe } from "./errors.ts";
 
 /** Retry settings; see the README for what is retried. */
@@ -53,14 +53,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function repeatability(id: unknown, firstSent: unknown, idName: string, sentName: string): [string, string] {
   if ((id === undefined) !== (firstSent === undefined)) {
     const missing = id === undefined ? idName : sentName;
-    throw new TypeError(`Invalid ${missing}: ${idName} and ${sentName} must be given together (the pair of the original request) or not at all`);
+    throw invalid(missing, `${idName} and ${sentName} must be given together (the pair of the original request) or not at all`);
   }
   if (id === undefined) return [crypto.randomUUID(), new Date().toUTCString()];
-  if (typeof id !== "string" || !UUID.test(id)) throw new TypeError(`Invalid ${idName}: expected a UUID, e.g. from crypto.randomUUID()`);
+  if (typeof id !== "string" || !UUID.test(id)) throw invalid(idName, "expected a UUID, e.g. from crypto.randomUUID()");
   const sent = firstSent instanceof Date ? firstSent.toUTCString() : firstSent;
   // toUTCString() is IMF-fixdate; the round trip also rejects a weekday that does not match the date.
   if (typeof sent !== "string" || Number.isNaN(Date.parse(sent)) || new Date(sent).toUTCString() !== sent) {
-    throw new TypeError(`Invalid ${sentName}: expected an IMF-fixdate like "Sun, 06 Nov 1994 08:49:37 GMT" (or a Date)`);
+    throw invalid(sentName, 'expected an IMF-fixdate like "Sun, 06 Nov 1994 08:49:37 GMT" (or a Date)');
   }
   return [id, sent];
 }
