@@ -4,27 +4,18 @@
  * another's types.
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { build } from "tsdown";
-import { ROOT } from "../paths.ts";
+import { publishedPackages } from "../packages/workspace.ts";
 
 export interface BuiltPackage {
   name: string;
   folder: string;
 }
 
-/** Workspace packages with a tsdown.config.ts, sorted by folder. */
+/** The published workspace packages that have a tsdown.config.ts, sorted by folder. */
 export async function buildablePackages(): Promise<BuiltPackage[]> {
-  const packagesDir = path.join(ROOT, "packages");
-  const found: BuiltPackage[] = [];
-  for (const entry of (await readdir(packagesDir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const folder = path.join(packagesDir, entry.name);
-    if (!entry.isDirectory() || !existsSync(path.join(folder, "tsdown.config.ts"))) continue;
-    const manifest = JSON.parse(await readFile(path.join(folder, "package.json"), "utf8"));
-    found.push({ name: manifest.name, folder });
-  }
-  return found;
+  return (await publishedPackages()).filter((entry) => existsSync(path.join(entry.folder, "tsdown.config.ts")));
 }
 
 export async function buildPackages(packages?: BuiltPackage[]): Promise<BuiltPackage[]> {
