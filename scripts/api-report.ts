@@ -9,9 +9,9 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { compareReport, describeReportChange, extractApi } from "./lib/packages/api-report.ts";
-import { createPackageSandbox } from "./lib/packages/sandbox.ts";
-import { relative } from "./lib/paths.ts";
+import { compareReport, describeReportChange, extractApi } from "../tools/packages/api-report.ts";
+import { createPackageSandbox } from "../tools/packages/sandbox.ts";
+import { relative } from "../tools/paths.ts";
 
 const args = process.argv.slice(2);
 const unknown = args.filter((arg) => arg !== "--check");

@@ -25,7 +25,7 @@ import { gzipSync } from "node:zlib";
 import { CallAutomationClient } from "@azure/communication-call-automation";
 import { build } from "esbuild";
 import { createCallAutomationClient } from "../packages/client/src/index.ts";
-import { ROOT } from "./lib/paths.ts";
+import { ROOT } from "../tools/paths.ts";
 
 const callsFlag = process.argv.indexOf("--calls");
 const CALLS = callsFlag > 0 ? Number(process.argv[callsFlag + 1]) : 2000;

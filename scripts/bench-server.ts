@@ -14,8 +14,8 @@ import os from "node:os";
 import path from "node:path";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import autocannon from "autocannon";
-import { buildPackages, buildablePackages } from "./lib/generate/build.ts";
-import { ROOT, SPEC_FILE } from "./lib/paths.ts";
+import { buildPackages, buildablePackages } from "../generators/pipeline/build.ts";
+import { ROOT, SPEC_FILE } from "../tools/paths.ts";
 
 const secondsFlag = process.argv.indexOf("--seconds");
 const SECONDS = secondsFlag > 0 ? Number(process.argv[secondsFlag + 1]) : 8;

@@ -2,13 +2,13 @@
  * `pnpm check:generated`: regenerates in memory and fails, listing the stale files, when the
  * committed generated folders differ from what the spec and generators produce now.
  */
-import { compare } from "./lib/generate/output.ts";
-import { generateFiles } from "./lib/generate/pipeline.ts";
-import { OUTPUT_ROOTS } from "./lib/generate/stages.ts";
+import { compare } from "../generators/pipeline/output.ts";
+import { generateFiles } from "../generators/pipeline/index.ts";
+import { OUTPUT_FOLDERS } from "../generators/pipeline/generators.ts";
 
 const started = performance.now();
 const { files } = await generateFiles();
-const differences = await compare(files, Object.values(OUTPUT_ROOTS));
+const differences = await compare(files, OUTPUT_FOLDERS);
 const seconds = ((performance.now() - started) / 1000).toFixed(2);
 if (differences.length > 0) {
   console.error("check:generated: the committed generated files are stale. Run `pnpm generate` and commit the result.");

@@ -7,9 +7,9 @@
  * committed API report. Prints one block per package; exits 1 on any problem.
  */
 import { performance } from "node:perf_hooks";
-import { CHECK_NAMES, checkPackages, problemsOf, type PackageCheck } from "./lib/packages/check.ts";
-import { createPackageSandbox } from "./lib/packages/sandbox.ts";
-import { relative } from "./lib/paths.ts";
+import { CHECK_NAMES, checkPackages, problemsOf, type PackageCheck } from "../tools/packages/check.ts";
+import { createPackageSandbox } from "../tools/packages/sandbox.ts";
+import { relative } from "../tools/paths.ts";
 
 const unknown = process.argv.slice(2);
 if (unknown.length > 0) {

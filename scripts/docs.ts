@@ -10,9 +10,10 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { REFERENCE_FILE, formatSize, renderReference, writeReference } from "./lib/docs/reference.ts";
-import { OUTPUT_ROOTS, bundleStage, readSpec } from "./lib/generate/stages.ts";
-import { relative } from "./lib/paths.ts";
+import { REFERENCE_FILE, formatSize, renderReference, writeReference } from "../generators/reference/index.ts";
+import { generate as bundle } from "../generators/bundle/index.ts";
+import { readSpec } from "../generators/lib/spec.ts";
+import { relative } from "../tools/paths.ts";
 
 const USAGE = "usage: pnpm run docs [--out <file>]";
 
@@ -31,7 +32,7 @@ if (values.help) {
 const target = values.out ? path.resolve(values.out) : REFERENCE_FILE;
 try {
   const spec = await readSpec();
-  const bundled = bundleStage(spec).files.get(`${OUTPUT_ROOTS.spec}/openapi.json`);
+  const bundled = bundle(spec).files.get("packages/spec/src/generated/openapi.json");
   if (bundled === undefined) throw new Error("the bundle stage produced no openapi.json");
   const { html, ms } = await renderReference(JSON.parse(bundled));
   await writeReference(html, target);

@@ -1,16 +1,17 @@
 /**
  * `pnpm generate [--watch] [--no-build]`
  *
- * Turns spec/openapi.yaml into every generated artifact and builds the packages, printing each
- * stage with its time. `--watch` (also `pnpm dev`) stays running and regenerates on every save
- * under spec/, in .spectral.yaml or in the stub templates.
+ * Turns spec/openapi.yaml into every generated artifact, builds the packages, refreshes their
+ * API reports and renders the reference page, printing each stage with its time. `--watch`
+ * (also `pnpm dev`) stays running and regenerates on every save of an input.
  */
-import { watch } from "node:fs";
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { reloadRuleset } from "./lib/lint.ts";
-import { ROOT } from "./lib/paths.ts";
-import { LintFailure, formatLintFailure, formatStage, runPipeline } from "./lib/generate/pipeline.ts";
+import { LintFailure, formatLintFailure, formatStage, runPipeline } from "../generators/pipeline/index.ts";
+import { watchInputs } from "../generators/pipeline/watch.ts";
+import { ROOT, RULESET_FILE, SPEC_FILE } from "../tools/paths.ts";
 
 const args = new Set(process.argv.slice(2));
 const unknown = [...args].filter((arg) => !["--watch", "--no-build"].includes(arg));
@@ -32,43 +33,61 @@ async function once(): Promise<boolean> {
   }
 }
 
+/**
+ * A run in a fresh process: after an edit of the generators, the rules or the core, this
+ * process still holds the old modules.
+ */
+function fresh(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...(build ? [] : ["--no-build"])], { stdio: "inherit" });
+    child.on("exit", (code) => resolve(code === 0));
+  });
+}
+
 if (!args.has("--watch")) {
   process.exitCode = (await once()) ? 0 : 1;
 } else {
-  const watched = [
-    { target: path.join(ROOT, "spec"), recursive: true },
-    { target: path.join(ROOT, ".spectral.yaml"), recursive: false },
-    { target: path.join(ROOT, "generators/server-stubs"), recursive: true },
+  const targets = [
+    { path: SPEC_FILE },
+    { path: RULESET_FILE },
+    { path: path.join(ROOT, "spec/rules") },
+    { path: path.join(ROOT, "core/src") },
+    { path: path.join(ROOT, "generators"), ignore: ["test", "golden", "fixtures"] },
   ];
   let running = false;
-  let pending: string[] = [];
+  let lastText: string | undefined = await readFile(SPEC_FILE, "utf8");
+  let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
 
   const run = async () => {
     if (running) return;
     running = true;
-    const changed = pending;
-    pending = [];
-    // Rule functions and the ruleset are bundled when loaded; a change to them needs a reload.
-    if (changed.some((file) => file.includes(`${path.sep}rules${path.sep}`) || file.endsWith(".spectral.yaml"))) reloadRuleset();
+    const changed = [...pending];
+    pending = new Set();
+    const specOnly = changed.every((file) => file === SPEC_FILE);
+    // An editor may report one save as several events; a spec whose text did not change needs no run.
+    const text = specOnly ? await readFile(SPEC_FILE, "utf8").catch(() => undefined) : undefined;
+    if (specOnly && text === lastText) {
+      running = false;
+      if (pending.size > 0) void run();
+      return;
+    }
+    lastText = text ?? lastText;
     const started = performance.now();
     console.log(`\n[${new Date().toLocaleTimeString()}] ${changed.map((file) => path.relative(ROOT, file)).join(", ")} changed`);
-    const ok = await once();
+    const ok = specOnly ? await once() : await fresh();
     console.log(ok ? `watch: regenerated in ${((performance.now() - started) / 1000).toFixed(2)} s; waiting for changes` : "watch: waiting for a fix");
     running = false;
-    if (pending.length > 0) void run();
+    if (pending.size > 0) void run();
   };
 
-  for (const { target, recursive } of watched) {
-    watch(target, { recursive }, (_event, name) => {
-      const file = name ? (recursive ? path.join(target, name.toString()) : target) : target;
-      // Tests and their fixtures live under spec/ but are not inputs of generation.
-      if (file.includes(`${path.sep}test${path.sep}`)) return;
-      if (!pending.includes(file)) pending.push(file);
-      clearTimeout(timer);
-      timer = setTimeout(() => void run(), 25);
-    });
-  }
+  await watchInputs(targets, (file) => {
+    // Editors' temporary and backup files are not inputs; the rename that follows is.
+    if (/(~|\.sw[a-p]|\.tmp|___jb_\w+___|\.\d+\.tmp)$/.test(file) || path.basename(file).startsWith(".#")) return;
+    pending.add(file);
+    clearTimeout(timer);
+    timer = setTimeout(() => void run(), 25);
+  });
   await once();
-  console.log(`watch: watching ${watched.map(({ target }) => path.relative(ROOT, target)).join(", ")}; Ctrl-C to stop`);
+  console.log(`watch: watching ${targets.map((target) => path.relative(ROOT, target.path)).join(", ")}; Ctrl-C to stop`);
 }

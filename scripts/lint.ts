@@ -4,8 +4,8 @@
  */
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { failing, formatResult, lintFile, loadRuleset } from "./lib/lint.ts";
-import { SPEC_FILE, relative } from "./lib/paths.ts";
+import { failing, formatResult, lintFile, loadRuleset } from "../tools/lint.ts";
+import { SPEC_FILE, relative } from "../tools/paths.ts";
 
 const files = process.argv.slice(2).map((file) => path.resolve(file));
 if (files.length === 0) files.push(SPEC_FILE);

@@ -1,12 +1,12 @@
 /**
  * `pnpm openapi-generator <args>`: the OpenAPI Generator 2.x CLI wrapper, offline, with the
- * project's pinned version (generators/openapitools.json), e.g.
+ * project's pinned version (generators/stubs/openapitools.json), e.g.
  * `pnpm openapi-generator config-help -g typescript-fetch`.
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { ROOT } from "./lib/paths.ts";
-import { WRAPPER_CONFIG, ensureWrapperStorage } from "./lib/generate/openapi-generator.ts";
+import { ROOT } from "../tools/paths.ts";
+import { WRAPPER_CONFIG, ensureWrapperStorage } from "../generators/stubs/openapi-generator.ts";
 
 await ensureWrapperStorage();
 const result = spawnSync(

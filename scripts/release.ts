@@ -16,8 +16,8 @@
  * `--no-git-tag` does not create the `<name>@<version>` git tags changesets adds by default.
  */
 import { spawnSync } from "node:child_process";
-import { ROOT } from "./lib/paths.ts";
-import { changesetPublish, configuredRegistry, pendingChangesets, registryVersions, releasePlan } from "./lib/packages/release.ts";
+import { ROOT } from "../tools/paths.ts";
+import { changesetPublish, configuredRegistry, pendingChangesets, registryVersions, releasePlan } from "../tools/packages/release.ts";
 
 const OPTIONS = ["--dry-run", "--publish-only", "--no-git-tag"];
 const args = process.argv.slice(2);

@@ -10,10 +10,10 @@
  * changes require, writing one if not; with `--check` it only checks (CI). In this mode the
  * exit code says whether the release is covered, not whether the change is breaking.
  */
-import { ensureChangeset } from "./lib/spec-diff/changeset.ts";
-import { diffDocuments } from "./lib/spec-diff/index.ts";
-import { lastReleaseTag, loadSide, RELEASE_TAG_PATTERN } from "./lib/spec-diff/load.ts";
-import { renderMarkdown } from "./lib/spec-diff/report.ts";
+import { ensureChangeset } from "../tools/spec-diff/changeset.ts";
+import { diffDocuments } from "../tools/spec-diff/index.ts";
+import { lastReleaseTag, loadSide, RELEASE_TAG_PATTERN } from "../tools/spec-diff/load.ts";
+import { renderMarkdown } from "../tools/spec-diff/report.ts";
 
 const USAGE = "usage: pnpm spec:diff [<base file or git ref>] [<head file or git ref>] [--json] [--changeset [--check]]";
 const flags = new Set(process.argv.slice(2).filter((arg) => arg.startsWith("--")));

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { cp, readFile, realpath } from "node:fs/promises";
 import path from "node:path";
-import { runOk } from "../../scripts/lib/packages/process.ts";
+import { runOk } from "../../tools/packages/process.ts";
 
 export interface InstalledPackage {
   name: string;

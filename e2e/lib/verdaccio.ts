@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import { ROOT } from "../../scripts/lib/paths.ts";
-import { environmentWithoutNpmConfig, stopChild, waitFor } from "../../scripts/lib/packages/process.ts";
+import { ROOT } from "../../tools/paths.ts";
+import { environmentWithoutNpmConfig, stopChild, waitFor } from "../../tools/packages/process.ts";
 
 export interface Registry {
   /** e.g. http://127.0.0.1:41234/ */

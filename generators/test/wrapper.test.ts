@@ -1,6 +1,6 @@
 /**
  * The pipeline runs the pinned JAR with `java -jar` for speed; this proves that the 2.x
- * `@openapitools/openapi-generator-cli` wrapper, configured by generators/openapitools.json,
+ * `@openapitools/openapi-generator-cli` wrapper, configured by generators/stubs/openapitools.json,
  * renders byte-identical stubs from the same JAR, offline, and that the JAR is the pinned one.
  */
 import { execFile } from "node:child_process";
@@ -10,13 +10,13 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { ROOT } from "../../scripts/lib/paths.ts";
-import { GENERATOR_PIN, WRAPPER_CONFIG, ensureWrapperStorage, jarPath, runOpenApiGenerator } from "../../scripts/lib/generate/openapi-generator.ts";
+import { ROOT } from "../../tools/paths.ts";
+import { GENERATOR_PIN, WRAPPER_CONFIG, ensureWrapperStorage, jarPath, runOpenApiGenerator } from "../stubs/openapi-generator.ts";
 
 const run = promisify(execFile);
 const fixture = path.join(import.meta.dirname, "fixtures/widgets.yaml");
-const config = path.join(ROOT, "generators/server-stubs/config.yaml");
-const templates = path.join(ROOT, "generators/server-stubs/templates");
+const config = path.join(ROOT, "generators/stubs/config.yaml");
+const templates = path.join(ROOT, "generators/stubs/templates");
 const temporary: string[] = [];
 
 afterAll(async () => {

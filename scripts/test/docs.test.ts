@@ -17,9 +17,9 @@ import {
   inlineRemoteAssets,
   referenceDocument,
   renderReference,
-} from "../lib/docs/reference.ts";
-import { ROOT, SPEC_FILE } from "../lib/paths.ts";
-import { createSandbox, type Sandbox } from "../lib/sandbox.ts";
+} from "../../generators/reference/index.ts";
+import { ROOT, SPEC_FILE } from "../../tools/paths.ts";
+import { createSandbox, type Sandbox } from "../../tools/sandbox.ts";
 
 const spec = parse(readFileSync(SPEC_FILE, "utf8"));
 const bundled = JSON.parse(readFileSync(path.join(ROOT, "packages/spec/src/generated/openapi.json"), "utf8"));

@@ -6,14 +6,14 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareReport, describeReportChange, extractApi } from "../lib/packages/api-report.ts";
-import { CHECK_NAMES, checkPackages, problemsOf, type PackageCheck } from "../lib/packages/check.ts";
-import { attwProblems, importedPackages, manifestProblems, publintProblems } from "../lib/packages/checks.ts";
-import { lineDiff } from "../lib/packages/diff.ts";
-import { createPackageSandbox, type PackageSandbox } from "../lib/packages/sandbox.ts";
-import { packPackage, type PackedPackage } from "../lib/packages/tarball.ts";
-import { publishedPackages, type Manifest } from "../lib/packages/workspace.ts";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { compareReport, describeReportChange, extractApi } from "../../tools/packages/api-report.ts";
+import { CHECK_NAMES, checkPackages, problemsOf, type PackageCheck } from "../../tools/packages/check.ts";
+import { attwProblems, importedPackages, manifestProblems, publintProblems } from "../../tools/packages/checks.ts";
+import { lineDiff } from "../../tools/packages/diff.ts";
+import { createPackageSandbox, type PackageSandbox } from "../../tools/packages/sandbox.ts";
+import { packPackage, type PackedPackage } from "../../tools/packages/tarball.ts";
+import { publishedPackages, type Manifest } from "../../tools/packages/workspace.ts";
 
 const PUBLISHED = ["@acs-connect/client", "@acs-connect/server", "@acs-connect/spec", "@acs-connect/types"];
 const names = (await publishedPackages()).map((pkg) => pkg.name);
@@ -22,7 +22,7 @@ let sandbox: PackageSandbox;
 let checks: PackageCheck[];
 
 beforeAll(async () => {
-  sandbox = await createPackageSandbox();
+  sandbox = await createPackageSandbox({ prebuilt: inject("prebuiltPackages") });
   await sandbox.build();
   checks = await checkPackages(sandbox);
 }, 120_000);

@@ -34,9 +34,9 @@ import {
   type Command,
   type Module,
   type Resolution,
-} from "../lib/docs/readme.ts";
-import { ROOT } from "../lib/paths.ts";
-import { createSandbox } from "../lib/sandbox.ts";
+} from "../../tools/readme.ts";
+import { ROOT } from "../../tools/paths.ts";
+import { createSandbox } from "../../tools/sandbox.ts";
 
 const rootManifest = JSON.parse(readRepoFile("package.json")) as { scripts: Record<string, string> };
 const scripts = rootManifest.scripts;

@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { lintFile, loadRuleset, type LintResult } from "../../scripts/lib/lint.ts";
-import { ROOT, SPEC_FILE } from "../../scripts/lib/paths.ts";
+import { lintFile, loadRuleset, type LintResult } from "../../tools/lint.ts";
+import { ROOT, SPEC_FILE } from "../../tools/paths.ts";
 
 const fixture = (name: string) => path.join(ROOT, "spec/test/fixtures", `${name}.yaml`);
 
@@ -133,7 +133,7 @@ const cases: Record<string, Expected[]> = {
   "acs-example-valid": [
     {
       path: "paths./things.post.parameters.0.example",
-      message: 'The example of parameter "Repeatability-Request-ID" of "CreateThing" is invalid: must be a valid uuid.',
+      message: 'The example of parameter "Repeatability-Request-ID" of "CreateThing" is invalid: must be a UUID, e.g. 5f4c1fd5-6f5e-4d5a-9b3a-6b8e2a7f6c10.',
     },
     {
       path: "paths./things.post.requestBody.content.application/json.examples.Bad.value.options.transportUrl",
@@ -205,7 +205,7 @@ describe("the real spec", () => {
       "          description: The callback URI.\n        operationContext:",
       "        operationContext:",
     );
-    const { lintText } = await import("../../scripts/lib/lint.ts");
+    const { lintText } = await import("../../tools/lint.ts");
     const results = await lintText(broken, "spec/openapi.yaml");
     expect(results.map((result) => `${result.code} ${result.message}`)).toEqual([
       'acs-schema-description Property "ConnectRequest.callbackUri" has no description.',

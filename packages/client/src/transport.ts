@@ -9,6 +9,7 @@
 import pkg from "../package.json" with { type: "json" };
 import { checkTransport, hashBody, invalid, type Credential } from "./auth.ts";
 import { CallAutomationError, describe } from "./errors.ts";
+import { FORMATS } from "./generated/runtime/runtime.gen.ts";
 
 /** Retry settings; see the README for what is retried. */
 export interface RetryOptions {
@@ -43,7 +44,6 @@ export interface TransportOptions {
 export const REQUEST_ID = "repeatability-request-id";
 export const FIRST_SENT = "repeatability-first-sent";
 export const CLIENT_REQUEST_ID = "x-ms-client-request-id";
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The repeatability pair of one logical call: the caller's (checked) or a fresh v4 UUID and
@@ -56,11 +56,11 @@ export function repeatability(id: unknown, firstSent: unknown, idName: string, s
     throw invalid(missing, `${idName} and ${sentName} must be given together (the pair of the original request) or not at all`);
   }
   if (id === undefined) return [crypto.randomUUID(), new Date().toUTCString()];
-  if (typeof id !== "string" || !UUID.test(id)) throw invalid(idName, "expected a UUID, e.g. from crypto.randomUUID()");
+  // The spec's formats, checked by the OpenAPI core's definitions (generated into src/generated/runtime).
+  if (typeof id !== "string" || !FORMATS.uuid!.check(id)) throw invalid(idName, `expected ${FORMATS.uuid!.expected}`);
   const sent = firstSent instanceof Date ? firstSent.toUTCString() : firstSent;
-  // toUTCString() is IMF-fixdate; the round trip also rejects a weekday that does not match the date.
-  if (typeof sent !== "string" || Number.isNaN(Date.parse(sent)) || new Date(sent).toUTCString() !== sent) {
-    throw invalid(sentName, 'expected an IMF-fixdate like "Sun, 06 Nov 1994 08:49:37 GMT" (or a Date)');
+  if (typeof sent !== "string" || !FORMATS["date-time-rfc1123"]!.check(sent)) {
+    throw invalid(sentName, `expected ${FORMATS["date-time-rfc1123"]!.expected} (or a Date)`);
   }
   return [id, sent];
 }

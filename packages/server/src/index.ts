@@ -35,4 +35,4 @@ export type { AuthOptions } from "./auth.ts";
 export type { IncomingExchange } from "./exchange.ts";
 export * from "./generated/stubs/index.ts";
 export { requestValidators, responseValidators } from "./generated/validators/validators.gen.js";
-export type { SchemaValidationError, SchemaValidator } from "./generated/validators/validators.gen.js";
+export type { SchemaValidator } from "./generated/validators/validators.gen.js";

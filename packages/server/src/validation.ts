@@ -2,22 +2,9 @@
  * Request validation driven by the generated layer: parameters from the route table, bodies by
  * the compiled validators. Every problem names the parameter or the JSON path at fault.
  */
-import { parseImfFixdate } from "./dates.ts";
 import type { ErrorDetail } from "./errors.ts";
+import { FORMATS, formatJsonPath, issuesOf, type SchemaError } from "./generated/runtime/runtime.gen.ts";
 import type { RouteParameter } from "./generated/stubs/index.ts";
-import type { SchemaValidationError } from "./generated/validators/validators.gen.js";
-
-/** The header and query value formats the spec uses, checked exactly. */
-const FORMATS: Record<string, { check: (value: string) => boolean; expected: string }> = {
-  uuid: {
-    check: (value) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value),
-    expected: "a UUID, e.g. 5f4c1fd5-6f5e-4d5a-9b3a-6b8e2a7f6c10",
-  },
-  "date-time-rfc1123": {
-    check: (value) => !Number.isNaN(parseImfFixdate(value)),
-    expected: "an IMF-fixdate HTTP date, e.g. Sun, 06 Nov 1994 08:49:37 GMT",
-  },
-};
 
 /**
  * The value of a query parameter in a raw query string (no leading `?`), decoded, or undefined.
@@ -52,52 +39,11 @@ function decodeComponent(text: string): string {
 }
 
 /** Renders a path as `$.a.b[0]`. */
-export function jsonPath(segments: readonly (string | number)[]): string {
-  let out = "$";
-  for (const segment of segments) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) out += `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
-  }
-  return out;
-}
+export const jsonPath = formatJsonPath;
 
-/** One detail per problem, each naming the JSON path at fault. */
-export function bodyProblems(errors: readonly SchemaValidationError[] | null | undefined): ErrorDetail[] {
-  const details: ErrorDetail[] = [];
-  const seen = new Set<string>();
-  for (const error of errors ?? []) {
-    // The discriminator dispatch (if/then) repeats the subtype's own errors.
-    if (error.keyword === "if") continue;
-    const segments: (string | number)[] = error.instancePath
-      .split("/")
-      .slice(1)
-      .map((token) => token.replace(/~1/g, "/").replace(/~0/g, "~"))
-      .map((token) => (/^\d+$/.test(token) ? Number(token) : token));
-    let code = "InvalidValue";
-    let problem = error.message ?? "is invalid";
-    switch (error.keyword) {
-      case "required":
-        segments.push(String(error.params.missingProperty));
-        code = "MissingProperty";
-        problem = "is required";
-        break;
-      case "enum":
-        code = "UnknownEnumValue";
-        problem = `must be one of: ${(error.params.allowedValues as unknown[]).map(String).join(", ")}`;
-        break;
-      case "type":
-        code = "InvalidType";
-        problem = `must be ${String(error.params.type)}`;
-        break;
-    }
-    const target = jsonPath(segments);
-    const message = `${target} ${problem}.`;
-    if (seen.has(message)) continue;
-    seen.add(message);
-    details.push({ code, message, target });
-  }
-  return details;
+/** One detail per problem, each naming the JSON path at fault (the core's mapping of validator errors). */
+export function bodyProblems(errors: readonly SchemaError[] | null | undefined): ErrorDetail[] {
+  return issuesOf(errors).map((issue) => ({ code: issue.code, message: `${issue.target} ${issue.message}.`, target: issue.target }));
 }
 
 /** A parameter problem: what to answer with. */

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { CallAutomationClient, type CallAutomationClientOptions } from "@azure/communication-call-automation";
 import { CallAutomationError, createCallAutomationClient } from "@acs-connect/client";
+import { audioFormatValues } from "@acs-connect/types";
 import { afterEach, describe, expect, it } from "vitest";
 import { BODY, TARGET, send, signedHeaders } from "./helpers.ts";
 
@@ -221,7 +222,7 @@ describe("@acs-connect/client", () => {
     expect(error).toBeInstanceOf(CallAutomationError);
     expect(error).toMatchObject({ status: 400, code: "InvalidRequestBody", target: "$.mediaStreamingOptions.audioFormat", repeatabilityResult: "rejected" });
     expect((error as CallAutomationError).message).toBe(
-      "Connect failed: 400 InvalidRequestBody: The request body does not match ConnectRequest: $.mediaStreamingOptions.audioFormat must be one of: pcm16KMono, pcm24KMono. (target: $.mediaStreamingOptions.audioFormat)",
+      `Connect failed: 400 InvalidRequestBody: The request body does not match ConnectRequest: $.mediaStreamingOptions.audioFormat must be one of: ${audioFormatValues.join(", ")}. (target: $.mediaStreamingOptions.audioFormat)`,
     );
   });
 });

@@ -7,6 +7,7 @@
 import { createHash, createHmac } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { audioFormatValues } from "@acs-connect/types";
 import { createConnectHandler, mockConnect, responseValidators } from "@acs-connect/server";
 import { BODY, KEY, PATH, TARGET, send, signedHeaders, startServer, type TestServer } from "./helpers.ts";
 
@@ -61,7 +62,7 @@ const validConnect = fc.record(
         transportType: fc.constant("websocket"),
         audioChannelType: fc.constantFrom("mixed", "unmixed"),
         transportUrl: fc.webUrl(),
-        audioFormat: fc.constantFrom("pcm16KMono", "pcm24KMono"),
+        audioFormat: fc.constantFrom(...audioFormatValues),
         startMediaStreaming: fc.boolean(),
         contentType: fc.constant("audio"),
       },
@@ -97,7 +98,7 @@ const anyConnectLike = fc.record(
         transportType: fc.oneof(fc.constant("websocket"), fc.string()),
         audioChannelType: fc.oneof(fc.constantFrom("mixed", "unmixed"), fc.string()),
         transportUrl: fc.oneof(fc.webUrl(), fc.integer()),
-        audioFormat: fc.oneof(fc.constantFrom("pcm16KMono", "pcm24KMono"), fc.string()),
+        audioFormat: fc.oneof(fc.constantFrom(...audioFormatValues), fc.string()),
         startMediaStreaming: fc.oneof(fc.boolean(), fc.string()),
         contentType: fc.oneof(fc.constant("audio"), fc.string()),
       },

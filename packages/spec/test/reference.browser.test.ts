@@ -14,7 +14,7 @@ import { pathToFileURL } from "node:url";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { EXTENSIBLE_MARK, SCHEMAS_GROUP, embeddedDefinition, extensibleEnumOf, referenceDocument } from "../../../scripts/lib/docs/reference.ts";
+import { EXTENSIBLE_MARK, SCHEMAS_GROUP, embeddedDefinition, extensibleEnumOf, referenceDocument } from "../../../generators/reference/index.ts";
 import { launchChromium, type Browser } from "./chromium.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");

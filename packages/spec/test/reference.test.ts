@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { embeddedDefinition, externalResources, referenceDocument } from "../../../scripts/lib/docs/reference.ts";
+import { embeddedDefinition, externalResources, referenceDocument } from "../../../generators/reference/index.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const manifest = JSON.parse(readFileSync(path.join(ROOT, "packages/spec/package.json"), "utf8"));

@@ -6,8 +6,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { diffDocuments } from "../../lib/spec-diff/index.ts";
-import type { Bump, Level } from "../../lib/spec-diff/model.ts";
+import { diffDocuments } from "../../../tools/spec-diff/index.ts";
+import type { Bump, Level } from "../../../tools/spec-diff/model.ts";
 
 const load = async (name: string, side: "before" | "after") =>
   parse(await readFile(path.join(import.meta.dirname, "cases", name, `${side}.yaml`), "utf8"));

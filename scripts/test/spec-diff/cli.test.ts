@@ -9,7 +9,7 @@ import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSandbox, type Sandbox } from "../../lib/sandbox.ts";
+import { createSandbox, type Sandbox } from "../../../tools/sandbox.ts";
 
 const git = promisify(execFile);
 let sandbox: Sandbox;

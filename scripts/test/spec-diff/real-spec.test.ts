@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { SPEC_FILE } from "../../lib/paths.ts";
-import { diffDocuments } from "../../lib/spec-diff/index.ts";
+import { SPEC_FILE } from "../../../tools/paths.ts";
+import { diffDocuments } from "../../../tools/spec-diff/index.ts";
 
 const text = readFileSync(SPEC_FILE, "utf8");
 const base = parse(text);

@@ -16,9 +16,9 @@ import {
   resolveFinding,
   typeRule,
   type Finding,
-} from "../../lib/spec-diff/rules.ts";
-import { compareSchemas, flatten, schemaUsage, unwrap } from "../../lib/spec-diff/schema.ts";
-import type { Change, Direction } from "../../lib/spec-diff/model.ts";
+} from "../../../tools/spec-diff/rules.ts";
+import { compareSchemas, flatten, schemaUsage, unwrap } from "../../../tools/spec-diff/schema.ts";
+import type { Change, Direction } from "../../../tools/spec-diff/model.ts";
 
 /** `what` with the request and response effects as `id:level`. */
 const brief = (findings: Finding[]) =>

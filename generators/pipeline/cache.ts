@@ -1,0 +1,66 @@
+/**
+ * Stage results keyed by a hash of everything they depend on (the spec's text, the generator's
+ * folder, generators/lib, the inputs its config names, and the lockfile for tool versions), so
+ * that a regeneration where nothing changed loads no generator, no linter and no JVM. Entries
+ * live in node_modules/.cache/acs-connect/ (never committed); a corrupt or missing entry is a
+ * miss, never a failure. ACS_CONNECT_NO_CACHE=1 turns the cache off.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { ROOT } from "../../tools/paths.ts";
+
+export const CACHE_DIR = path.join(ROOT, "node_modules/.cache/acs-connect/generate");
+
+const enabled = () => process.env.ACS_CONNECT_NO_CACHE !== "1";
+
+/** Every file under the given repo-relative files and folders, sorted. */
+async function filesOf(entries: readonly string[], root: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of entries) {
+    const full = path.join(root, entry);
+    if (!existsSync(full)) continue;
+    const listed = await readdir(full, { withFileTypes: true, recursive: true }).catch(() => undefined);
+    if (!listed) {
+      found.push(entry);
+      continue;
+    }
+    for (const item of listed) {
+      if (!item.isFile()) continue;
+      const file = path.relative(root, path.join(item.parentPath, item.name));
+      // Tests and their goldens are not inputs of generation.
+      if (!file.split(path.sep).some((part) => part === "test" || part === "golden" || part === "node_modules")) found.push(file);
+    }
+  }
+  return [...new Set(found)].sort();
+}
+
+/** A hash of `texts` and the contents of the given repo-relative files and folders. */
+export async function cacheKey(texts: readonly string[], entries: readonly string[], root = ROOT): Promise<string> {
+  const hash = createHash("sha256");
+  for (const text of texts) hash.update(`${text.length}:${text}`);
+  for (const file of await filesOf([...entries, "pnpm-lock.yaml"], root)) {
+    hash.update(`${file}\0`).update(await readFile(path.join(root, file)));
+  }
+  return hash.digest("hex").slice(0, 32);
+}
+
+export async function readCache<T>(name: string, key: string): Promise<T | undefined> {
+  if (!enabled()) return undefined;
+  try {
+    return JSON.parse(await readFile(path.join(CACHE_DIR, `${name}-${key}.json`), "utf8")) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeCache(name: string, key: string, value: unknown): Promise<void> {
+  if (!enabled()) return;
+  await mkdir(CACHE_DIR, { recursive: true });
+  const file = path.join(CACHE_DIR, `${name}-${key}.json`);
+  // A unique temporary name and a rename: concurrent runs never see half an entry.
+  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temporary, JSON.stringify(value));
+  await rename(temporary, file);
+}

@@ -1,0 +1,15 @@
+import type { GeneratorConfig } from "../lib/spec.ts";
+
+/**
+ * The core's run-time part (core/src/runtime.ts: string formats, validator errors to target and
+ * message), written into each published package that needs it, so that the server and the
+ * client check exactly what the lint gate checks.
+ */
+export const config: GeneratorConfig = {
+  name: "runtime",
+  outputs: { folders: ["packages/server/src/generated/runtime", "packages/client/src/generated/runtime"] },
+  inputs: ["core/src/runtime.ts"],
+};
+
+/** The core module that is copied, repo-relative. */
+export const SOURCE = "core/src/runtime.ts";

@@ -1,0 +1,22 @@
+/**
+ * The server's typed stub layer, rendered by OpenAPI Generator from config.yaml and templates/
+ * (see openapi-generator.ts for how the JAR runs offline). The generator hosts our templates
+ * only; the do-not-edit header is added here, in the wording every generated file shares.
+ */
+import path from "node:path";
+import { ROOT } from "../../tools/paths.ts";
+import { header, type Files, type Spec, type StageOutput } from "../lib/spec.ts";
+import { config } from "./config.ts";
+import { runOpenApiGenerator } from "./openapi-generator.ts";
+
+export async function generate(spec: Spec, options: { modelsImport?: string; root?: string } = {}): Promise<StageOutput> {
+  const run = await runOpenApiGenerator({
+    spec: spec.file,
+    config: path.join(ROOT, "generators/stubs/config.yaml"),
+    templates: path.join(ROOT, "generators/stubs/templates"),
+    ...(options.modelsImport ? { additionalProperties: { modelsImport: options.modelsImport } } : {}),
+  });
+  const root = options.root ?? config.outputs.folders![0]!;
+  const files: Files = new Map([...run.files].map(([file, content]) => [`${root}/${file}`, `${header(spec, "//", config.name)}${content}`]));
+  return { files, summary: [...run.files.keys()].join(", "), jvmMs: run.jvmMs };
+}

@@ -1,0 +1,9 @@
+import path from "node:path";
+import { describe } from "vitest";
+import { fixtureSpec, goldenTests, under } from "../test/golden.ts";
+import { config } from "./config.ts";
+import { generate } from "./index.ts";
+
+describe("types generator: golden files", async () => {
+  await goldenTests(path.join(import.meta.dirname, "golden"), under(config.outputs.folders![0]!, (await generate(await fixtureSpec())).files));
+});

@@ -1,0 +1,106 @@
+/**
+ * @acs-connect/types: openapi-typescript's view of the whole document (`paths`, `components`,
+ * `operations`) and, beside it, one named export per component schema: for each enum a runtime
+ * list of its known values and the closed `Known…` union of them.
+ */
+import openapiTS, { astToString, oapiRef, STRING, tsLiteral, tsUnion, type OpenAPITSOptions } from "openapi-typescript";
+import ts from "typescript";
+import { componentName, componentRef, enumOf, isExtensibleEnum, polymorphicBases, usedRef } from "../../core/src/index.ts";
+import { valuesName } from "../lib/names.ts";
+import { header, type Files, type Spec, type StageOutput } from "../lib/spec.ts";
+import { config } from "./config.ts";
+
+/*
+ * Configuration of openapi-typescript.
+ *
+ * Two things the stock output gets wrong for this API, fixed here with openapi-typescript's
+ * `transform` hook rather than by editing output:
+ * - Extensible enums become open unions, `"pcm16KMono" | "pcm24KMono" | (string & {})`: the
+ *   known values still autocomplete, and the day the service adds a value no consumer stops
+ *   compiling.
+ * - A property that uses a polymorphic base (`allOf: [{$ref: MediaStreamingOptions}]`, the
+ *   wrapper that keeps its description) is typed as the union of the subtypes the base's
+ *   discriminator maps, so `transportUrl` and `audioFormat` are part of the request type and
+ *   `transportType` narrows it. Stock openapi-typescript reads the wrapper as inheritance and
+ *   drops `transportType` instead.
+ */
+/** `string & {}`: any string, without swallowing the literal members in editors. */
+const ANY_OTHER_STRING = ts.factory.createParenthesizedType(ts.factory.createIntersectionTypeNode([STRING, ts.factory.createTypeLiteralNode([])]));
+
+/** Options passed to openapi-typescript. */
+export function openapiTypescriptOptions(doc: any): OpenAPITSOptions {
+  const bases = polymorphicBases(doc);
+  const transform = (node: any): ts.TypeNode | undefined => {
+    // Header and parameter objects reach the hook whole; their schema is what matters.
+    if (node && typeof node === "object" && node.schema && !node.type) return transform(node.schema);
+    if (isExtensibleEnum(node)) return tsUnion([...node.enum.map((value: unknown) => tsLiteral(value)), ANY_OTHER_STRING]);
+    const base = bases.get(componentName(usedRef(node)) ?? "");
+    if (base) return tsUnion(base.subtypes.map((subtype) => oapiRef(componentRef(subtype.schema))));
+    return undefined;
+  };
+  return { transform: (schema) => transform(schema), silent: true };
+}
+
+export async function generate(spec: Spec, root = config.outputs.folders![0]!): Promise<StageOutput> {
+  const ast = await openapiTS(spec.doc, openapiTypescriptOptions(spec.doc));
+  const files: Files = new Map([
+    [`${root}/openapi.gen.ts`, `${header(spec, "//", config.name)}\n${astToString(ast)}`],
+    [`${root}/schemas.gen.ts`, renderSchemasModule(spec.doc, header(spec, "//", config.name))],
+  ]);
+  const count = Object.keys(spec.doc.components?.schemas ?? {}).length;
+  return { files, summary: `paths, components, operations + ${count} named schema types` };
+}
+
+function jsDoc(lines: string[], indent = ""): string {
+  const body = lines.flatMap((line) => line.split("\n")).map((line) => `${indent} *${line ? ` ${line}` : ""}`);
+  return `${indent}/**\n${body.join("\n")}\n${indent} */\n`;
+}
+
+function describe(schema: any): string[] {
+  return typeof schema?.description === "string" ? [schema.description.trim()] : [];
+}
+
+/** The named exports of @acs-connect/types. */
+export function renderSchemasModule(doc: any, fileHeader: string): string {
+  const bases = polymorphicBases(doc);
+  const out: string[] = [fileHeader, 'import type { components } from "./openapi.gen.ts";\n'];
+  for (const [name, schema] of Object.entries<any>(doc.components?.schemas ?? {})) {
+    const base = bases.get(name);
+    if (base) {
+      const mapping = base.subtypes.map(({ value, schema: subtype }) => `\`${base.property}: "${value}"\`: {@link ${subtype}}`).join(", ");
+      out.push(
+        jsDoc([
+          ...describe(schema),
+          "",
+          `Polymorphic on \`${base.property}\`: one of the subtypes its discriminator maps (${mapping}).`,
+          `The base shape alone is \`components["schemas"]["${name}"]\`.`,
+        ]) + `export type ${name} = ${base.subtypes.map(({ schema: subtype }) => `components["schemas"]["${subtype}"]`).join(" | ")};\n`,
+      );
+      continue;
+    }
+    const info = enumOf(schema);
+    if (info) {
+      out.push(
+        jsDoc([
+          ...describe(schema),
+          "",
+          info.extensible
+            ? "Extensible: the values below are the ones this API version knows; any other string may arrive."
+            : "Closed: only the values below are valid.",
+          ...info.values.map(({ value, description }) => `- \`${String(value)}\`${description ? `: ${description}` : ""}`),
+        ]) + `export type ${name} = components["schemas"]["${name}"];\n`,
+      );
+      out.push(
+        jsDoc([`The values of {@link ${name}} this API version knows, in the order the spec lists them.`]) +
+          `export const ${valuesName(name)} = [${info.values.map(({ value }) => JSON.stringify(value)).join(", ")}] as const;\n`,
+      );
+      out.push(
+        jsDoc([`A value of {@link ${name}} this API version knows (a closed union; see {@link ${valuesName(name)}}).`]) +
+          `export type Known${name} = (typeof ${valuesName(name)})[number];\n`,
+      );
+      continue;
+    }
+    out.push(jsDoc(describe(schema).length > 0 ? describe(schema) : [name]) + `export type ${name} = components["schemas"]["${name}"];\n`);
+  }
+  return out.join("\n");
+}

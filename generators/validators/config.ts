@@ -1,0 +1,14 @@
+import type { GeneratorConfig } from "../lib/spec.ts";
+
+/**
+ * Compiled validators (Ajv standalone code) of the request and response bodies, from the core's
+ * OpenAPI-to-JSON-Schema conversion, for @acs-connect/server.
+ */
+export const config: GeneratorConfig = {
+  name: "validators",
+  outputs: { folders: ["packages/server/src/generated/validators"] },
+  inputs: ["core/src"],
+};
+
+/** Where the generated runtime module sits, relative to the validators' folder (it supplies the format checks). */
+export const RUNTIME_IMPORT = "../runtime/runtime.gen.ts";
