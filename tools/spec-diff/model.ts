@@ -6,8 +6,8 @@
 /** How a change affects the people who use the API. */
 export type Level = "breaking" | "non-breaking" | "docs";
 
-/** Which way data flows through a schema: what clients send, or what they receive. */
-export type Direction = "request" | "response";
+/** Which way data flows through a schema (the OpenAPI core's definition). */
+export type { Direction } from "../../core/src/index.ts";
 
 export interface Change {
   /** Stable rule id, e.g. `request-property-became-required`. */
@@ -50,12 +50,5 @@ export function summarize(changes: Change[]): DiffResult {
   return { changes, summary, bump };
 }
 
-/** Escapes one JSON Pointer token. */
-export function token(segment: string | number): string {
-  return String(segment).replace(/~/g, "~0").replace(/\//g, "~1");
-}
-
-/** Builds a JSON Pointer from segments. */
-export function pointer(...segments: Array<string | number>): string {
-  return `#/${segments.map(token).join("/")}`;
-}
+/** JSON Pointer locations, from the OpenAPI core. */
+export { pointer } from "../../core/src/index.ts";

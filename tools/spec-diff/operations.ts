@@ -2,28 +2,16 @@
  * Operation-level and document-level rules of `pnpm spec:diff`: paths and methods, operation
  * ids, parameters, request bodies, responses, security, servers and documentation.
  */
+import { deref, HTTP_METHODS as METHODS } from "../../core/src/index.ts";
 import type { Change, Direction, Level } from "./model.ts";
 import { pointer } from "./model.ts";
 import { compareSchemas, type WalkContext } from "./schema.ts";
 
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
 const REQUEST: ReadonlySet<Direction> = new Set(["request"]);
 const RESPONSE: ReadonlySet<Direction> = new Set(["response"]);
 
 const show = (value: unknown): string => JSON.stringify(value);
 const same = (a: unknown, b: unknown): boolean => show(a) === show(b);
-
-/** Follows local `$ref`s to reusable components (parameters, responses, headers, request bodies). */
-function deref(doc: any, node: any): any {
-  let current = node;
-  for (let i = 0; i < 10 && typeof current?.$ref === "string" && current.$ref.startsWith("#/"); i++) {
-    current = current.$ref
-      .slice(2)
-      .split("/")
-      .reduce((value: any, token: string) => value?.[decodeURIComponent(token).replace(/~1/g, "/").replace(/~0/g, "~")], doc);
-  }
-  return current;
-}
 
 export class OperationDiff {
   constructor(private readonly ctx: WalkContext) {}

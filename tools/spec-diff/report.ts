@@ -1,15 +1,13 @@
 /** The Markdown report of `pnpm spec:diff`, grouped by operation, schema and the rest of the document. */
+import { HTTP_METHODS, segmentsOf } from "../../core/src/index.ts";
 import type { Change, DiffResult, Level } from "./model.ts";
 
-const METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
+const METHODS = new Set<string>(HTTP_METHODS);
 const LEVEL: Record<Level, string> = { breaking: "**breaking**", "non-breaking": "non-breaking", docs: "docs" };
 const ORDER: Record<Level, number> = { breaking: 0, "non-breaking": 1, docs: 2 };
 
 function tokens(location: string): string[] {
-  return location
-    .replace(/^#\//, "")
-    .split("/")
-    .map((token) => token.replace(/~1/g, "/").replace(/~0/g, "~"));
+  return segmentsOf(location) ?? [];
 }
 
 /** Which section and heading a change belongs under, and where inside it. */

@@ -7,6 +7,7 @@
  * change means in each direction; the walker (schema.ts) applies the directions the schema is
  * used in and keeps the worst.
  */
+import { isExtensibleEnum } from "../../core/src/index.ts";
 import type { Direction, Level } from "./model.ts";
 
 /** What a change means in one direction. */
@@ -39,10 +40,8 @@ const show = (value: unknown): string => JSON.stringify(value);
 const UPPER_BOUNDS = ["maxLength", "maxItems", "maximum", "maxProperties"] as const;
 const LOWER_BOUNDS = ["minLength", "minItems", "minimum", "minProperties"] as const;
 
-/** An enum is extensible when marked so: `x-ms-enum.modelAsString` (or `x-extensible-enum`). */
-export function isExtensible(schema: any): boolean {
-  return schema?.["x-ms-enum"]?.modelAsString === true || Array.isArray(schema?.["x-extensible-enum"]);
-}
+/** Whether an enum is extensible: the OpenAPI core's one definition. */
+export const isExtensible = isExtensibleEnum;
 
 /** The JSON type a schema declares, inferring `object` from `properties` and `array` from `items`. */
 export function typeOf(schema: any): string | undefined {

@@ -6,6 +6,7 @@
  * change shows up once. A use that switches to another component, or to an inline schema, is
  * compared structurally on the spot.
  */
+import { componentName, schemaUsage, unwrap } from "../../core/src/index.ts";
 import type { Change, Direction } from "./model.ts";
 import { pointer } from "./model.ts";
 import {
@@ -25,26 +26,7 @@ import {
   type Finding,
 } from "./rules.ts";
 
-const COMPONENT = "#/components/schemas/";
-
-/** The component name a local `$ref` points to, or undefined. */
-export function componentName(ref: unknown): string | undefined {
-  return typeof ref === "string" && ref.startsWith(COMPONENT) ? decodeURIComponent(ref.slice(COMPONENT.length)).replace(/~1/g, "/").replace(/~0/g, "~") : undefined;
-}
-
-/** Keywords that only annotate: a one-member `allOf` beside nothing else is just a `$ref`. */
-const ANNOTATIONS = new Set(["description", "title", "example", "examples", "externalDocs", "deprecated", "readOnly", "writeOnly", "nullable", "default"]);
-
-/** `allOf: [{$ref}]` with only annotations beside it (the wrapper that keeps a description) is seen as the `$ref`. */
-export function unwrap(schema: any): any {
-  if (!schema || typeof schema !== "object" || schema.$ref || !Array.isArray(schema.allOf) || schema.allOf.length !== 1) return schema;
-  const [member] = schema.allOf;
-  if (typeof member?.$ref !== "string") return schema;
-  const structural = Object.keys(schema).filter((key) => key !== "allOf" && !ANNOTATIONS.has(key) && !key.startsWith("x-"));
-  if (structural.length > 0) return schema;
-  const { allOf: _allOf, ...siblings } = schema;
-  return { ...siblings, $ref: member.$ref };
-}
+export { componentName, unwrap };
 
 export interface Flat {
   /** Each property with its path below the schema (`properties/x` or `allOf/1/properties/x`). */
@@ -190,49 +172,5 @@ function compareInline(ctx: WalkContext, b: any, a: any, location: Array<string 
   }
 }
 
-/**
- * The directions each component schema is used in: reached from request parameters and
- * bodies, or from responses (bodies and headers), through `$ref`s, nested schemas and
- * discriminator mappings.
- */
-export function schemaUsage(doc: any): Map<string, Set<Direction>> {
-  const usage = new Map<string, Set<Direction>>();
-  const visit = (schema: any, direction: Direction, seen: Set<any>) => {
-    if (!schema || typeof schema !== "object" || seen.has(schema)) return;
-    seen.add(schema);
-    const name = componentName(schema.$ref);
-    if (name) {
-      const directions = usage.get(name) ?? new Set<Direction>();
-      if (directions.has(direction)) return;
-      directions.add(direction);
-      usage.set(name, directions);
-      visit(component(doc, name), direction, new Set());
-      return;
-    }
-    for (const target of Object.values<any>(schema.discriminator?.mapping ?? {})) {
-      visit({ $ref: String(target).startsWith("#") ? target : `${COMPONENT}${target}` }, direction, seen);
-    }
-    for (const child of [schema.items, schema.additionalProperties, schema.not, ...Object.values(schema.properties ?? {})]) visit(child, direction, seen);
-    for (const keyword of ["allOf", "oneOf", "anyOf"]) for (const member of schema[keyword] ?? []) visit(member, direction, seen);
-  };
-  const deref = (node: any) => {
-    let current = node;
-    for (let i = 0; i < 10 && typeof current?.$ref === "string" && !componentName(current.$ref); i++) {
-      current = current.$ref.split("/").slice(1).reduce((value: any, token: string) => value?.[token.replace(/~1/g, "/").replace(/~0/g, "~")], doc);
-    }
-    return current;
-  };
-  for (const pathItem of Object.values<any>(doc?.paths ?? {})) {
-    for (const [method, operation] of Object.entries<any>(pathItem ?? {})) {
-      if (!["get", "put", "post", "delete", "options", "head", "patch", "trace"].includes(method)) continue;
-      for (const parameter of [...(pathItem.parameters ?? []), ...(operation?.parameters ?? [])]) visit(deref(parameter)?.schema, "request", new Set());
-      for (const media of Object.values<any>(deref(operation?.requestBody)?.content ?? {})) visit(media?.schema, "request", new Set());
-      for (const response of Object.values<any>(operation?.responses ?? {})) {
-        const resolved = deref(response);
-        for (const media of Object.values<any>(resolved?.content ?? {})) visit(media?.schema, "response", new Set());
-        for (const header of Object.values<any>(resolved?.headers ?? {})) visit(deref(header)?.schema, "response", new Set());
-      }
-    }
-  }
-  return usage;
-}
+/** The directions each component schema is used in (the OpenAPI core's reading, callbacks included). */
+export { schemaUsage };

@@ -64,8 +64,9 @@ describe("enumRule", () => {
       ['enum value "b" added (extensible enum)', "request-enum-value-added:non-breaking", "response-enum-value-added:non-breaking"],
     ]);
   });
-  it("also reads x-extensible-enum", () => {
-    expect(enumRule({ enum: ["a"], "x-extensible-enum": ["a"] }, { enum: ["a", "b"], "x-extensible-enum": ["a", "b"] })[0]?.response.level).toBe("non-breaking");
+  it("reads extensibility as the OpenAPI core defines it (x-ms-enum.modelAsString)", () => {
+    expect(enumRule({ enum: ["a"], "x-ms-enum": { modelAsString: true } }, { enum: ["a", "b"], "x-ms-enum": { modelAsString: true } })[0]?.response.level).toBe("non-breaking");
+    expect(enumRule({ enum: ["a"], "x-ms-enum": { modelAsString: false } }, { enum: ["a", "b"], "x-ms-enum": { modelAsString: false } })[0]?.response.level).toBe("breaking");
   });
   it("a value removed breaks senders", () => {
     expect(brief(enumRule(open("a", "b"), open("a")))).toEqual([['enum value "b" removed', "request-enum-value-removed:breaking", "response-enum-value-removed:non-breaking"]]);
