@@ -167,10 +167,10 @@ describe("the checks fail when a package is broken", () => {
       expect(comparison.changed).toBe(true);
       const message = describeReportChange(pkg.name, comparison);
       expect(message).toContain("@acs-connect/spec changed its public API. If the change is intended, run `pnpm api:report` and commit packages/spec/review/spec.api.md.");
-      expect(message).toContain("+ export function addedForTheTest(): void;");
+      expect(message).toContain("+export function addedForTheTest(): void;");
       // Only additions: the new declaration, its release-tag comment and a blank line.
-      const changed = message.split("\n").filter((line) => /^[-+] /.test(line));
-      expect(changed.sort()).toEqual(["+ ", "+ // @public", "+ export function addedForTheTest(): void;"]);
+      const changed = message.split("\n").filter((line) => /^[-+]/.test(line));
+      expect(changed.sort()).toEqual(["+", "+// @public", "+export function addedForTheTest(): void;"]);
     } finally {
       await writeFile(file, original);
     }
@@ -191,8 +191,20 @@ describe("helpers", () => {
     expect([...importedPackages(source)].sort()).toEqual(["@acs-connect/types", "@scope/pkg", "openapi-fetch"]);
   });
 
-  it("lineDiff shows changed lines with context", () => {
-    expect(lineDiff("a\nb\nc\nd\ne\nf\ng", "a\nb\nc\nD\ne\nf\ng", 1)).toBe("...\n  c\n- d\n+ D\n  e\n...");
+  it("lineDiff shows changed lines with context and where they are", () => {
+    const lines = lineDiff("a\nb\nc\nd\ne\nf\ng", "a\nb\nc\nD\ne\nf\ng", 1).split("\n");
+    expect(lines[0]).toBe("@@ -3,3 +3,3 @@");
+    expect(lines.filter((line) => /^[-+]/.test(line))).toEqual(["-d", "+D"]);
+    // One unchanged line either side; the lines further away are left out.
+    expect(lines.filter((line) => line.startsWith(" "))).toEqual([" c", " e"]);
+  });
+
+  it("lineDiff gives one hunk per distant change, and nothing for equal texts", () => {
+    const before = Array.from({ length: 20 }, (_, index) => `line ${index + 1}`).join("\n");
+    const after = before.replace("line 2\n", "line two\n").replace("line 18\n", "");
+    const hunks = lineDiff(before, after).split("\n").filter((line) => line.startsWith("@@"));
+    expect(hunks).toEqual(["@@ -1,4 +1,4 @@", "@@ -16,5 +16,4 @@"]);
+    expect(lineDiff(before, before)).toBe("");
   });
 
   it("readTar reads regular files with their full names and modes, and rejects a damaged archive", async () => {
