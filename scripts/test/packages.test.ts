@@ -4,15 +4,18 @@
  * committed API reports (the same checks `pnpm check:packages` prints). The second half breaks
  * packages on purpose to show that each check fails when it should.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
+import { create as createTar } from "tar";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { compareReport, describeReportChange, extractApi } from "../../tools/packages/api-report.ts";
 import { CHECK_NAMES, checkPackages, problemsOf, type PackageCheck } from "../../tools/packages/check.ts";
 import { attwProblems, importedPackages, manifestProblems, publintProblems } from "../../tools/packages/checks.ts";
 import { lineDiff } from "../../tools/packages/diff.ts";
 import { createPackageSandbox, type PackageSandbox } from "../../tools/packages/sandbox.ts";
-import { packPackage, type PackedPackage } from "../../tools/packages/tarball.ts";
+import { packPackage, readTar, type PackedPackage } from "../../tools/packages/tarball.ts";
 import { publishedPackages, type Manifest } from "../../tools/packages/workspace.ts";
 
 const PUBLISHED = ["@acs-connect/client", "@acs-connect/server", "@acs-connect/spec", "@acs-connect/types"];
@@ -164,10 +167,10 @@ describe("the checks fail when a package is broken", () => {
       expect(comparison.changed).toBe(true);
       const message = describeReportChange(pkg.name, comparison);
       expect(message).toContain("@acs-connect/spec changed its public API. If the change is intended, run `pnpm api:report` and commit packages/spec/review/spec.api.md.");
-      expect(message).toContain("+ export function addedForTheTest(): void;");
+      expect(message).toContain("+export function addedForTheTest(): void;");
       // Only additions: the new declaration, its release-tag comment and a blank line.
-      const changed = message.split("\n").filter((line) => /^[-+] /.test(line));
-      expect(changed.sort()).toEqual(["+ ", "+ // @public", "+ export function addedForTheTest(): void;"]);
+      const changed = message.split("\n").filter((line) => /^[-+]/.test(line));
+      expect(changed.sort()).toEqual(["+", "+// @public", "+export function addedForTheTest(): void;"]);
     } finally {
       await writeFile(file, original);
     }
@@ -188,7 +191,48 @@ describe("helpers", () => {
     expect([...importedPackages(source)].sort()).toEqual(["@acs-connect/types", "@scope/pkg", "openapi-fetch"]);
   });
 
-  it("lineDiff shows changed lines with context", () => {
-    expect(lineDiff("a\nb\nc\nd\ne\nf\ng", "a\nb\nc\nD\ne\nf\ng", 1)).toBe("...\n  c\n- d\n+ D\n  e\n...");
+  it("lineDiff shows changed lines with context and where they are", () => {
+    const lines = lineDiff("a\nb\nc\nd\ne\nf\ng", "a\nb\nc\nD\ne\nf\ng", 1).split("\n");
+    expect(lines[0]).toBe("@@ -3,3 +3,3 @@");
+    expect(lines.filter((line) => /^[-+]/.test(line))).toEqual(["-d", "+D"]);
+    // One unchanged line either side; the lines further away are left out.
+    expect(lines.filter((line) => line.startsWith(" "))).toEqual([" c", " e"]);
+  });
+
+  it("lineDiff gives one hunk per distant change, and nothing for equal texts", () => {
+    const before = Array.from({ length: 20 }, (_, index) => `line ${index + 1}`).join("\n");
+    const after = before.replace("line 2\n", "line two\n").replace("line 18\n", "");
+    const hunks = lineDiff(before, after).split("\n").filter((line) => line.startsWith("@@"));
+    expect(hunks).toEqual(["@@ -1,4 +1,4 @@", "@@ -16,5 +16,4 @@"]);
+    expect(lineDiff(before, before)).toBe("");
+  });
+
+  it("readTar reads regular files with their full names and modes, and rejects a damaged archive", async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), "acs-tar-"));
+    try {
+      // Names past the 100 bytes of a ustar header need the PAX or GNU long-name records.
+      const deep = `${"d".repeat(60)}/${"e".repeat(70)}/file.txt`;
+      await mkdir(path.join(root, "package", path.dirname(deep)), { recursive: true });
+      await writeFile(path.join(root, "package", deep), "deep");
+      await writeFile(path.join(root, "package", "cli.mjs"), "#!/usr/bin/env node\n", { mode: 0o755 });
+      await symlink("cli.mjs", path.join(root, "package", "link.mjs"));
+      const archive = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        const stream = createTar({ gzip: true, cwd: root, portable: true }, ["package"]);
+        stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+        stream.on("end", () => resolve(Buffer.concat(chunks)));
+        stream.on("error", reject);
+      });
+      const entries = await readTar(archive);
+      expect([...entries.keys()].sort()).toEqual(["cli.mjs", deep]);
+      expect(entries.get(deep)!.data.toString()).toBe("deep");
+      expect(entries.get("cli.mjs")!.mode & 0o111).not.toBe(0);
+      // Cut inside the last file's data: the reader must not return the files it got so far.
+      const tar = gunzipSync(archive);
+      await expect(readTar(tar.subarray(0, tar.indexOf("deep") + 2))).rejects.toThrow(/Truncated/);
+      await expect(readTar(archive.subarray(0, archive.length - 40))).rejects.toThrow();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

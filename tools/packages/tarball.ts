@@ -3,22 +3,27 @@
  * would be published (pnpm rewrites `workspace:` ranges and applies `files` while packing).
  */
 import { readFile } from "node:fs/promises";
-import { gunzipSync } from "node:zlib";
+import { Parser, type ReadEntry } from "tar";
 import { runOk } from "./process.ts";
 import type { Manifest } from "./workspace.ts";
 
+/** One regular file of a packed package. */
 export interface TarEntry {
   /** Path inside the package, without the tarball's leading `package/`. */
   path: string;
   /** Unix permission bits. */
   mode: number;
+  /** The file's contents. */
   data: Buffer;
 }
 
+/** A packed package as the registry would receive it. */
 export interface PackedPackage {
+  /** Where the tarball was written. */
   tarball: string;
   /** The tarball's bytes, for publint. */
   bytes: Buffer;
+  /** The package's files by path (without the leading `package/`). */
   entries: Map<string, TarEntry>;
   /** package.json as published. */
   manifest: Manifest;
@@ -33,49 +38,43 @@ export async function packPackage(folder: string, destination: string, env?: Nod
   return readPacked(filename);
 }
 
+/** Reads a tarball written by `pnpm pack` (or `npm pack`): its bytes, its files and its manifest. */
 export async function readPacked(tarball: string): Promise<PackedPackage> {
   const bytes = await readFile(tarball);
-  const entries = readTar(gunzipSync(bytes));
+  const entries = await readTar(bytes);
   const manifestEntry = entries.get("package.json");
   if (!manifestEntry) throw new Error(`${tarball} has no package.json`);
   return { tarball, bytes, entries, manifest: JSON.parse(manifestEntry.data.toString("utf8")) as Manifest };
 }
 
+/** Entry types that hold a regular file's bytes ("OldFile" is the pre-POSIX `\0` type flag). */
+const FILE_TYPES = new Set(["File", "OldFile", "ContiguousFile"]);
+
 /**
- * A minimal reader of the ustar archives npm and pnpm write: regular files only, with PAX `path`
- * records for long names. Enough for checking a package, not a general tar implementation.
+ * The regular files of a tar archive, gzipped or not, keyed by their path inside the package.
+ * node-tar (the reader npm itself uses) handles the PAX and GNU long-name records; `strict`
+ * turns its warnings (bad checksum, truncated archive) into a rejection, so a damaged tarball
+ * fails the check instead of yielding a partial file list.
  */
-export function readTar(archive: Buffer): Map<string, TarEntry> {
-  const entries = new Map<string, TarEntry>();
-  const text = (start: number, length: number) => {
-    const raw = archive.subarray(start, start + length);
-    const end = raw.indexOf(0);
-    return raw.subarray(0, end === -1 ? raw.length : end).toString("utf8");
-  };
-  const octal = (start: number, length: number) => Number.parseInt(text(start, length).trim() || "0", 8);
-  let offset = 0;
-  let paxPath: string | undefined;
-  while (offset + 512 <= archive.length) {
-    if (archive.subarray(offset, offset + 512).every((byte) => byte === 0)) break;
-    const name = text(offset, 100);
-    const mode = octal(offset + 100, 8);
-    const size = octal(offset + 124, 12);
-    const type = String.fromCharCode(archive[offset + 156] ?? 0);
-    const prefix = archive.subarray(offset + 257, offset + 262).toString("latin1") === "ustar" ? text(offset + 345, 155) : "";
-    const data = archive.subarray(offset + 512, offset + 512 + size);
-    offset += 512 + Math.ceil(size / 512) * 512;
-    if (type === "x") {
-      paxPath = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(data.toString("utf8"))?.[1];
-      continue;
-    }
-    if (type !== "0" && type !== "\0") {
-      paxPath = undefined;
-      continue;
-    }
-    const full = paxPath ?? (prefix ? `${prefix}/${name}` : name);
-    paxPath = undefined;
-    const inside = full.replace(/^[^/]+\//, "");
-    entries.set(inside, { path: inside, mode, data: Buffer.from(data) });
-  }
-  return entries;
+export function readTar(archive: Buffer): Promise<Map<string, TarEntry>> {
+  return new Promise((resolve, reject) => {
+    const entries = new Map<string, TarEntry>();
+    const parser = new Parser({
+      strict: true,
+      onReadEntry: (entry: ReadEntry) => {
+        // The parser waits for each entry to be read to its end, so folders and links are drained.
+        if (!FILE_TYPES.has(entry.type)) return void entry.resume();
+        const chunks: Buffer[] = [];
+        entry.on("data", (chunk: Buffer) => chunks.push(chunk));
+        entry.on("end", () => {
+          // npm and pnpm put everything under one top folder (`package/`); checks name files without it.
+          const inside = entry.path.replace(/^[^/]+\//, "");
+          entries.set(inside, { path: inside, mode: entry.mode ?? 0, data: Buffer.concat(chunks) });
+        });
+      },
+    });
+    parser.on("error", reject);
+    parser.on("end", () => resolve(entries));
+    parser.end(archive);
+  });
 }

@@ -1,16 +1,12 @@
 /**
- * Every row of the classification table, each with a before/after fixture pair in cases/<name>/
- * (a small API whose ThingRequest is only sent and whose Thing is only received).
+ * Every row of the classification table, each with a case in cases/<name>.patch.yaml: a JSON Patch
+ * on base.yaml (a small API whose ThingRequest is only sent and whose Thing is only received), see
+ * cases.ts.
  */
-import { readFile } from "node:fs/promises";
-import path from "node:path";
-import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { diffDocuments } from "../../../tools/spec-diff/index.ts";
 import type { Bump, Level } from "../../../tools/spec-diff/model.ts";
-
-const load = async (name: string, side: "before" | "after") =>
-  parse(await readFile(path.join(import.meta.dirname, "cases", name, `${side}.yaml`), "utf8"));
+import { caseNames, loadBase, loadCase, patched } from "./cases.ts";
 
 type Expected = [id: string, level: Level, location: string];
 
@@ -116,7 +112,8 @@ describe("the classification table", () => {
     describe(row, () => {
       for (const [name, want] of Object.entries(cases)) {
         it(name, async () => {
-          const result = diffDocuments(await load(name, "before"), await load(name, "after"));
+          const { before, after } = await loadCase(name);
+          const result = diffDocuments(before, after);
           expect(result.changes.map((change) => [change.id, change.level, change.location])).toEqual(want.changes);
           expect(result.bump).toBe(want.bump);
           for (const change of result.changes) expect(change.message).toMatch(/^.+: .+$/);
@@ -125,14 +122,28 @@ describe("the classification table", () => {
     });
   }
 
-  it("covers every fixture pair", async () => {
-    const { readdir } = await import("node:fs/promises");
-    const fixtures = (await readdir(path.join(import.meta.dirname, "cases"))).sort();
-    expect(Object.values(table).flatMap((cases) => Object.keys(cases)).sort()).toEqual(fixtures);
+  it("covers every fixture case", async () => {
+    expect(Object.values(table).flatMap((cases) => Object.keys(cases)).sort()).toEqual(await caseNames());
   });
 
   it("finds nothing between a document and itself", async () => {
-    const doc = await load("operation-removed", "before");
+    const doc = await loadBase();
     expect(diffDocuments(doc, structuredClone(doc))).toEqual({ changes: [], summary: { breaking: 0, nonBreaking: 0, docs: 0 }, bump: "none" });
+  });
+});
+
+describe("fixture patches", () => {
+  it("fail, naming the file and the operation, when an operation does not apply", async () => {
+    const base = await loadBase();
+    expect(() => patched(base, [{ op: "remove", path: "/paths/~1nowhere" }], "cases/x.patch.yaml")).toThrow(
+      /^cases\/x\.patch\.yaml: operation 0 \(remove \/paths\/~1nowhere\) failed: /,
+    );
+    expect(() => patched(base, [{ op: "test", path: "/info/title", value: "Other" }], "cases/x.patch.yaml")).toThrow(/operation 0 \(test \/info\/title\)/);
+  });
+
+  it("leave the base document as it was", async () => {
+    const base = await loadBase();
+    patched(base, [{ op: "remove", path: "/paths" }], "cases/x.patch.yaml");
+    expect(base).toEqual(await loadBase());
   });
 });
