@@ -17,7 +17,7 @@ import { Ajv, type ValidateFunction } from "ajv";
 import { isObject } from "./document.ts";
 import { isExtensibleEnum } from "./enums.ts";
 import { basesMapping, polymorphicBases, type PolymorphicBase } from "./polymorphism.ts";
-import { componentName, componentRef } from "./pointer.ts";
+import { componentName, componentRef, pointer } from "./pointer.ts";
 import { FORMATS, issuesOf, type ValidationIssue } from "./runtime.ts";
 
 /** The `$id` under which the converted components are registered in Ajv. */
@@ -42,7 +42,8 @@ export const ajvFormats: Record<string, (value: string) => boolean> = Object.fro
   Object.entries(FORMATS).map(([name, format]) => [name, (value: string) => format.check(value)]),
 );
 
-const escapeName = (name: string) => name.replace(/~/g, "~0").replace(/\//g, "~1");
+/** A component name as one JSON Pointer token. */
+const escapeName = (name: string) => pointer(name).slice(2);
 
 function createConverter(doc: any, options: ConvertOptions) {
   const bases = polymorphicBases(doc);
