@@ -261,7 +261,7 @@ export async function renderReference(bundled: unknown): Promise<RenderedReferen
     if (external.length > 0) {
       throw new Error(
         `the rendered reference page would load from the network:\n  ${external.join("\n  ")}\n` +
-          "Redocly's output changed; inline or remove these in scripts/lib/docs/reference.ts.",
+          "Redocly's output changed; inline or remove these in generators/reference/index.ts.",
       );
     }
     return { html, ms: performance.now() - started };

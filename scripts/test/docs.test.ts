@@ -1,5 +1,5 @@
 /**
- * The reference page's build (scripts/lib/docs/reference.ts, `pnpm run docs`, the docs stage of
+ * The reference page's build (generators/reference/index.ts, `pnpm run docs`, the docs stage of
  * `pnpm generate`): the document Redocly is given, the scan for anything remote, determinism,
  * and the commands, the latter in a sandbox copy of the repository.
  */

@@ -1,5 +1,5 @@
 /**
- * The READMEs' commands and code, tested (see scripts/lib/docs/readme.ts for what is extracted).
+ * The READMEs' commands and code, tested (see tools/readme.ts for what is extracted).
  *
  * - Every `pnpm ...`, `npm ...`, `npx ...` and `node ...` command in any README names something
  *   that exists (a root script and the file it runs, a file, a bin, a publishable package), and
@@ -56,7 +56,7 @@ const readmes = readmeFiles(execFileSync("git", ["ls-files", "--cached", "--othe
 const commands: Command[] = readmes.flatMap((file) => commandsIn(readRepoFile(file), file));
 const where = (command: Command) => `${command.file}:${command.line} \`${command.text}\``;
 
-/** `node --import tsx scripts/x.ts args` for a script `tsx scripts/x.ts args`, `node file args` for `node file args`. */
+/** `node --import tsx scripts/<name>.ts args` for a script `tsx scripts/<name>.ts args`, `node file args` for `node file args`. */
 function mirror(script: string, extra: string[] = []): string[] {
   const value = scripts[script];
   const match = value === undefined ? null : /^(tsx|node) (\S+)((?: \S+)*)$/.exec(value);
