@@ -11,6 +11,7 @@
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { LintResult } from "../../tools/lint.ts";
 import { RULESET_FILE, SPEC_FILE, relative } from "../../tools/paths.ts";
@@ -183,14 +184,30 @@ async function renderDocs(spec: Spec, bundled: string): Promise<{ html: string; 
   return { html, ms, cached: false };
 }
 
-/** Rewrites the committed API report of every rebuilt package whose public surface changed. */
+/**
+ * Rewrites the committed API report of every rebuilt package whose public surface changed. API
+ * Extractor takes seconds per package, so a report is keyed by the package's declarations with
+ * comments and whitespace removed: a description edit changes the declarations' JSDoc but not
+ * the surface, and reuses the report.
+ */
 async function refreshApiReports(built: BuildReport["built"]): Promise<string> {
   const { compareReport, extractApi } = await import("../../tools/packages/api-report.ts");
+  const { default: ts } = await import("typescript");
   const { writeFile } = await import("node:fs/promises");
   const lines: string[] = [];
   for (const pkg of built) {
-    const { report, problems } = await extractApi(pkg.folder, pkg.dir);
-    for (const problem of problems) console.warn(`  ${pkg.name}: ${problem}`);
+    const declarations = await readFile(path.join(pkg.folder, "dist/index.d.mts"), "utf8").catch(() => "");
+    const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, declarations);
+    const tokens: string[] = [];
+    while (scanner.scan() !== ts.SyntaxKind.EndOfFileToken) tokens.push(scanner.getTokenText());
+    const key = await cacheKey([pkg.name, tokens.join(" ")], ["tools/packages/api-report.ts"]);
+    let report = (await readCache<{ report: string }>(`api-${pkg.dir}`, key))?.report;
+    if (report === undefined) {
+      const extracted = await extractApi(pkg.folder, pkg.dir);
+      for (const problem of extracted.problems) console.warn(`  ${pkg.name}: ${problem}`);
+      report = extracted.report;
+      if (extracted.problems.length === 0) await writeCache(`api-${pkg.dir}`, key, { report });
+    }
     const comparison = await compareReport(pkg.dir, report);
     if (comparison.changed) {
       await writeFile(comparison.file, report);
