@@ -3,13 +3,22 @@
  * that does not exist, and every generated file carries the one header wording.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { OUTPUT_FILES, OUTPUT_FOLDERS } from "../../generators/pipeline/generators.ts";
 import { ROOT } from "../../tools/paths.ts";
 
-const tracked = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean);
+/** The repository's files: git's list, or (in a sandbox copy, which has no .git) the tree without built and installed folders. */
+function repositoryFiles(): string[] {
+  if (existsSync(path.join(ROOT, ".git"))) return execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean);
+  return readdirSync(ROOT, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(ROOT, path.join(entry.parentPath, entry.name)).split(path.sep).join("/"))
+    .filter((file) => !file.split("/").some((part) => ["node_modules", "dist", ".tmp", "test-results"].includes(part)));
+}
+
+const tracked = repositoryFiles();
 const PATH = /(?<![\w./@-])((?:core|spec|generators|scripts|tools|packages|e2e|examples)\/[\w.\-/]*[\w-]\.(?:ts|js|mjs|json|yaml|md|mustache))\b/g;
 
 /** The commented or prose parts of a file: comments in code and YAML, all of Markdown, `$comment` in JSON. */
