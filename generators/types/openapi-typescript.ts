@@ -12,9 +12,14 @@
  *   discriminator maps, so `transportUrl` and `audioFormat` are part of the request type and
  *   `transportType` narrows it. Stock openapi-typescript reads the wrapper as inheritance and
  *   drops `transportType` instead.
+ *
+ * And one thing fixed on its output: the discriminator property openapi-typescript adds to each
+ * subtype (`transportType: "websocket"`) is documented with its own placeholder text, which is
+ * what a consumer's editor showed for `MediaStreamingOptions["transportType"]`. It gets the
+ * description the spec gives the property on the base instead ({@link describeDiscriminators}).
  */
 import ts from "typescript";
-import { STRING, oapiRef, tsLiteral, tsUnion, type OpenAPITSOptions } from "openapi-typescript";
+import { STRING, addJSDocComment, oapiRef, tsLiteral, tsUnion, type OpenAPITSOptions } from "openapi-typescript";
 import { isExtensibleEnum, mappingTargetRef } from "../../spec/rules/lib/json-schema.js";
 
 const COMPONENT_PREFIX = "#/components/schemas/";
@@ -60,6 +65,66 @@ export function openapiTypescriptOptions(doc: any): OpenAPITSOptions {
     return undefined;
   };
   return { transform: (schema) => transform(schema), silent: true };
+}
+
+/** How openapi-typescript 7 documents the discriminator property it adds to a subtype. */
+const ADDED_DISCRIMINATOR_DESCRIPTION = "discriminator enum property added by openapi-typescript";
+
+interface SubtypeDiscriminator {
+  property: string;
+  /** The discriminator values that map to the subtype. */
+  values: string[];
+  /** The base's description of the property. */
+  description: string;
+}
+
+/** The subtypes of every polymorphic base whose discriminator property the spec describes, by name. */
+function discriminatorsBySubtype(doc: any): Map<string, SubtypeDiscriminator> {
+  const bySubtype = new Map<string, SubtypeDiscriminator>();
+  for (const schema of Object.values<any>(doc.components?.schemas ?? {})) {
+    const property = schema?.discriminator?.propertyName;
+    const description = schema?.properties?.[property]?.description;
+    if (!schema?.discriminator?.mapping || typeof description !== "string") continue;
+    for (const [value, target] of Object.entries<string>(schema.discriminator.mapping)) {
+      const subtype = mappingTargetRef(target).slice(COMPONENT_PREFIX.length);
+      const entry: SubtypeDiscriminator = bySubtype.get(subtype) ?? { property, values: [], description };
+      entry.values.push(value);
+      bySubtype.set(subtype, entry);
+    }
+  }
+  return bySubtype;
+}
+
+/**
+ * Replaces openapi-typescript's placeholder documentation of the discriminator property it adds
+ * to each subtype (in `components.schemas.<Subtype>`) with the base's description of that
+ * property, in the AST openapi-typescript returns (before `astToString`).
+ */
+export function describeDiscriminators(nodes: readonly ts.Node[], doc: any): void {
+  const bySubtype = discriminatorsBySubtype(doc);
+  const nameOf = (member: ts.TypeElement) =>
+    member.name && (ts.isIdentifier(member.name) || ts.isStringLiteral(member.name)) ? member.name.text : undefined;
+  const components = nodes.find((node): node is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(node) && node.name.text === "components");
+  const schemas = components?.members.find((member) => nameOf(member) === "schemas");
+  if (!schemas || !ts.isPropertySignature(schemas) || !schemas.type || !ts.isTypeLiteralNode(schemas.type)) return;
+  for (const schema of schemas.type.members) {
+    const discriminator = bySubtype.get(nameOf(schema) ?? "");
+    if (!discriminator) continue;
+    const visit = (node: ts.Node): void => {
+      const comments = ts.getSyntheticLeadingComments(node);
+      if (
+        ts.isPropertySignature(node) &&
+        nameOf(node) === discriminator.property &&
+        comments?.some((comment) => comment.text.includes(ADDED_DISCRIMINATOR_DESCRIPTION))
+      ) {
+        ts.setSyntheticLeadingComments(node, comments.filter((comment) => !comment.text.includes(ADDED_DISCRIMINATOR_DESCRIPTION)));
+        // openapi-typescript's own JSDoc writer, so the comment reads like every other one.
+        addJSDocComment({ type: "string", enum: discriminator.values, description: discriminator.description }, node);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(schema);
+  }
 }
 
 /** `AudioFormat` -> `audioFormatValues`. */

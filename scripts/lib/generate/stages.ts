@@ -9,7 +9,7 @@ import { Ajv } from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import openapiTS, { astToString } from "openapi-typescript";
 import { parse, stringify } from "yaml";
-import { openapiTypescriptOptions, renderSchemasModule } from "../../../generators/types/openapi-typescript.ts";
+import { describeDiscriminators, openapiTypescriptOptions, renderSchemasModule } from "../../../generators/types/openapi-typescript.ts";
 import { operations } from "../../../spec/rules/lib/openapi.js";
 import { toJsonSchema } from "../../../spec/rules/lib/json-schema.js";
 import { ROOT, SPEC_FILE, relative } from "../paths.ts";
@@ -75,6 +75,7 @@ export function bundleStage(spec: Spec): StageOutput {
 /** openapi-typescript output and the named exports beside it. */
 export async function typesStage(spec: Spec): Promise<StageOutput> {
   const ast = await openapiTS(spec.doc, openapiTypescriptOptions(spec.doc));
+  describeDiscriminators(ast, spec.doc);
   const root = OUTPUT_ROOTS.types;
   const files: Files = new Map([
     [`${root}/openapi.gen.ts`, `${header(spec, "//", "openapi-typescript")}\n${astToString(ast)}`],
