@@ -109,6 +109,7 @@ beforeAll(async () => {
       text += access;
     }
   }
+  // Every package is imported, so that one the consumer cannot resolve fails the first check.
   for (const pkg of packages) text += `import * as ${pkg.dir}Package from "${pkg.name}";\n`;
   consumerText = text;
   for (const consumer of CONSUMERS) await writeFile(path.join(temp, consumer.file), text);
@@ -150,7 +151,7 @@ afterAll(async () => {
 describe.each(CONSUMERS)("$file", ({ file, declarations }) => {
   const consumerFile = () => path.join(temp, file);
 
-  it(`resolves @acs-connect/types to the unpacked ${declarations}`, () => {
+  it(`resolves every package from the unpacked tarballs, @acs-connect/types to its ${declarations}`, () => {
     const unresolved = service.getSemanticDiagnostics(consumerFile()).filter((diagnostic) => diagnostic.code === 2307);
     expect(unresolved.map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"))).toEqual([]);
     const loaded = service.getProgram()!.getSourceFiles().map((source) => source.fileName);
