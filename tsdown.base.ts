@@ -12,6 +12,7 @@ export const base = {
   platform: "neutral",
   target: "node20.19",
   // Declarations from oxc's isolated-declarations transform: no type-checker run, ~10x faster.
+  // rolldown-plugin-dts bundles them; patches/README.md says why two of its parts are patched.
   dts: { oxc: true },
   clean: true,
   logLevel: "warn",

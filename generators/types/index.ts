@@ -3,7 +3,7 @@
  * `operations`) and, beside it, one named export per component schema: for each enum a runtime
  * list of its known values and the closed `Known…` union of them.
  */
-import openapiTS, { astToString, oapiRef, STRING, tsLiteral, tsUnion, type OpenAPITSOptions } from "openapi-typescript";
+import openapiTS, { addJSDocComment, astToString, oapiRef, STRING, tsLiteral, tsUnion, type OpenAPITSOptions } from "openapi-typescript";
 import ts from "typescript";
 import { componentName, componentRef, enumOf, isExtensibleEnum, polymorphicBases, usedRef } from "../../core/src/index.ts";
 import { valuesName } from "../lib/names.ts";
@@ -23,6 +23,11 @@ import { config } from "./config.ts";
  *   discriminator maps, so `transportUrl` and `audioFormat` are part of the request type and
  *   `transportType` narrows it. Stock openapi-typescript reads the wrapper as inheritance and
  *   drops `transportType` instead.
+ *
+ * And one thing fixed on its output: the discriminator property openapi-typescript adds to each
+ * subtype (`transportType: "websocket"`) is documented with its own placeholder text, which is
+ * what a consumer's editor showed for `MediaStreamingOptions["transportType"]`. It gets the
+ * description the spec gives the property on the base instead ({@link describeDiscriminators}).
  */
 /** `string & {}`: any string, without swallowing the literal members in editors. */
 const ANY_OTHER_STRING = ts.factory.createParenthesizedType(ts.factory.createIntersectionTypeNode([STRING, ts.factory.createTypeLiteralNode([])]));
@@ -41,8 +46,67 @@ export function openapiTypescriptOptions(doc: any): OpenAPITSOptions {
   return { transform: (schema) => transform(schema), silent: true };
 }
 
+/** How openapi-typescript 7 documents the discriminator property it adds to a subtype. */
+const ADDED_DISCRIMINATOR_DESCRIPTION = "discriminator enum property added by openapi-typescript";
+
+interface SubtypeDiscriminator {
+  property: string;
+  /** The discriminator values that map to the subtype. */
+  values: string[];
+  /** The base's description of the property. */
+  description: string;
+}
+
+/** The subtypes of every polymorphic base whose discriminator property the spec describes, by name. */
+function discriminatorsBySubtype(doc: any): Map<string, SubtypeDiscriminator> {
+  const bySubtype = new Map<string, SubtypeDiscriminator>();
+  for (const base of polymorphicBases(doc).values()) {
+    const description = doc.components.schemas[base.name]?.properties?.[base.property]?.description;
+    if (typeof description !== "string") continue;
+    for (const { value, schema } of base.subtypes) {
+      const entry: SubtypeDiscriminator = bySubtype.get(schema) ?? { property: base.property, values: [], description };
+      entry.values.push(value);
+      bySubtype.set(schema, entry);
+    }
+  }
+  return bySubtype;
+}
+
+/**
+ * Replaces openapi-typescript's placeholder documentation of the discriminator property it adds
+ * to each subtype (in `components.schemas.<Subtype>`) with the base's description of that
+ * property, in the AST openapi-typescript returns (before `astToString`).
+ */
+export function describeDiscriminators(nodes: readonly ts.Node[], doc: any): void {
+  const bySubtype = discriminatorsBySubtype(doc);
+  const nameOf = (member: ts.TypeElement) =>
+    member.name && (ts.isIdentifier(member.name) || ts.isStringLiteral(member.name)) ? member.name.text : undefined;
+  const components = nodes.find((node): node is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(node) && node.name.text === "components");
+  const schemas = components?.members.find((member) => nameOf(member) === "schemas");
+  if (!schemas || !ts.isPropertySignature(schemas) || !schemas.type || !ts.isTypeLiteralNode(schemas.type)) return;
+  for (const schema of schemas.type.members) {
+    const discriminator = bySubtype.get(nameOf(schema) ?? "");
+    if (!discriminator) continue;
+    const visit = (node: ts.Node): void => {
+      const comments = ts.getSyntheticLeadingComments(node);
+      if (
+        ts.isPropertySignature(node) &&
+        nameOf(node) === discriminator.property &&
+        comments?.some((comment) => comment.text.includes(ADDED_DISCRIMINATOR_DESCRIPTION))
+      ) {
+        ts.setSyntheticLeadingComments(node, comments.filter((comment) => !comment.text.includes(ADDED_DISCRIMINATOR_DESCRIPTION)));
+        // openapi-typescript's own JSDoc writer, so the comment reads like every other one.
+        addJSDocComment({ type: "string", enum: discriminator.values, description: discriminator.description }, node);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(schema);
+  }
+}
+
 export async function generate(spec: Spec, root = config.outputs.folders![0]!): Promise<StageOutput> {
   const ast = await openapiTS(spec.doc, openapiTypescriptOptions(spec.doc));
+  describeDiscriminators(ast, spec.doc);
   const files: Files = new Map([
     [`${root}/openapi.gen.ts`, `${header(spec, "//", config.name)}\n${astToString(ast)}`],
     [`${root}/schemas.gen.ts`, renderSchemasModule(spec.doc, header(spec, "//", config.name))],

@@ -58,7 +58,7 @@ export interface components {
             url?: string;
         } & {
             /**
-             * @description discriminator enum property added by openapi-typescript
+             * @description The transport kind.
              * @enum {string}
              */
             kind: "websocket";

@@ -10,8 +10,11 @@
  * ```
  * @packageDocumentation
  */
-import document from "./generated/openapi.json" with { type: "json" };
+// The type import comes first: declarations keep a file's leading comment only on a statement
+// they keep, and the JSON import below is elided from them, which would drop the package
+// documentation above with it.
 import type { OpenAPIDocument } from "./document.ts";
+import document from "./generated/openapi.json" with { type: "json" };
 
 export { apiVersion } from "./generated/api-version.gen.ts";
 export type { OpenAPIDocument } from "./document.ts";

@@ -115,7 +115,7 @@ export interface components {
             enableDtmfTones?: boolean;
         } & {
             /**
-             * @description discriminator enum property added by openapi-typescript
+             * @description The transport type used for media streaming.
              * @enum {string}
              */
             transportType: "websocket";
@@ -145,7 +145,7 @@ export interface components {
             enableIntermediateResults?: boolean;
         } & {
             /**
-             * @description discriminator enum property added by openapi-typescript
+             * @description The transport type used for live transcription.
              * @enum {string}
              */
             transportType: "websocket";
