@@ -269,13 +269,11 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
     const body = JSON.stringify(operationContext === undefined ? request : { ...request, operationContext });
     const { response, bytes } = await send(connectUrl, "POST", headers, encoder.encode(body), signal);
     const text = decoder.decode(bytes);
+    if (!response.ok) throw httpError(response, text, ids, serverDelay(response.headers));
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
-    } catch {
-      parsed = text || undefined;
-    }
-    if (!response.ok) throw httpError(response, parsed, ids, serverDelay(response.headers));
+    } catch {}
     if (!isObject(parsed)) {
       // The service may have connected: the pair lets the caller fetch the original result.
       const message = `Connect failed: ${response.status} InvalidResponse: the body is not a JSON object; repeat the call with the same repeatabilityRequestId and repeatabilityFirstSent to get the original result`;

@@ -24,9 +24,9 @@ export class CallAutomationError extends Error {
   declare readonly serviceMessage?: string;
   /** `error.target`: the field or header the service blames (credential-shaped text redacted). */
   declare readonly target?: string;
-  /** `error.details`, as sent, with credential-shaped text redacted (at most 8 levels, 50 entries each). */
+  /** `error.details`, as sent (credential-shaped text redacted). */
   declare readonly details?: readonly CommunicationError[];
-  /** `error.innererror`, as sent, redacted and bounded like `details`. */
+  /** `error.innererror`, as sent (credential-shaped text redacted). */
   declare readonly innererror?: CommunicationError;
   /** The Repeatability-Request-ID sent on every attempt. Repeat the call with this pair (within 5 minutes) to get the original result instead of a second connection. */
   declare readonly repeatabilityRequestId?: string;
@@ -95,21 +95,6 @@ export const redact = (text: string): string =>
     .replace(/(bearer\s+|hmac-sha256\s+|signature=|accesskey=)[^\s"'&;,<>]+/gi, "$1[redacted]")
     .replace(/[\w.-]+/g, (run) => (/eyJ[\w-]/i.test(run) && run.includes(".") ? "[redacted]" : run));
 
-/**
- * `redact` applied to every string of a server's JSON (error.target, details, innererror), at most
- * 8 levels deep and 50 entries per array or object, so an echo cannot reach `JSON.stringify(error)`.
- */
-const scrub = (value: unknown, depth = 0): unknown =>
-  typeof value === "string"
-    ? redact(value)
-    : typeof value !== "object" || value === null
-      ? value
-      : depth > 7
-        ? undefined
-        : Array.isArray(value)
-          ? value.slice(0, 50).map((v) => scrub(v, depth + 1))
-          : Object.fromEntries(Object.entries(value).slice(0, 50).map(([k, v]) => [k, scrub(v, depth + 1)]));
-
 /** One line, redacted, at most 200 characters: enough to recognise an HTML error page or a proxy message. */
 const snippet = (text: string): string => {
   const line = redact(text.slice(0, 1000).replace(/[\x00-\x20\x7f]+/g, " ").trim());
@@ -129,20 +114,23 @@ export interface RequestIds {
   clientRequestId?: string;
 }
 
-/**
- * Maps an HTTP error response to a CallAutomationError. `body` is what openapi-fetch made of it:
- * parsed JSON, the raw text when it is not JSON, or undefined when empty.
- */
-export function httpError(response: Response, body: unknown, ids: RequestIds, retryAfterMs?: number): CallAutomationError {
-  // Every string of it redacted up front: the fields below land in JSON.stringify(error) as they are.
-  const error = isObject(body) && isObject(body.error) ? (scrub(body.error) as Record<string, unknown>) : undefined;
+/** Maps an HTTP error response and its body text to a CallAutomationError. */
+export function httpError(response: Response, body: string, ids: RequestIds, retryAfterMs?: number): CallAutomationError {
+  let parsed: unknown;
+  try {
+    // Every string redacted as it is parsed: code, target, details and innererror land in
+    // JSON.stringify(error) as they are. The body is at most maxResponseBytes; nesting too deep
+    // for the reviver throws here and the body is quoted as text instead.
+    parsed = JSON.parse(body, (_, v: unknown) => (typeof v === "string" ? redact(v) : v));
+  } catch {}
+  const error = isObject(parsed) && isObject(parsed.error) ? parsed.error : undefined;
   const code = typeof error?.code === "string" && error.code ? error.code : "HttpError";
   const serviceMessage = typeof error?.message === "string" ? error.message : undefined;
   const target = typeof error?.target === "string" ? error.target : undefined;
   let text: string;
   if (error) text = `${serviceMessage ?? ""}${target ? ` (target: ${target})` : ""}`;
-  else if (body === undefined || body === "") text = `${response.statusText} (empty body)`.trim();
-  else text = snippet(typeof body === "string" ? body : JSON.stringify(body));
+  else if (!body) text = `${response.statusText} (empty body)`.trim();
+  else text = snippet(body);
   if (retryAfterMs !== undefined) text += ` (the service asks to retry after ${Math.ceil(retryAfterMs / 1000)} s)`;
   const h = response.headers;
   return new CallAutomationError(redact(`Connect failed: ${response.status} ${code}: ${text}`), {
@@ -153,8 +141,8 @@ export function httpError(response: Response, body: unknown, ids: RequestIds, re
     details: Array.isArray(error?.details) ? (error.details as CommunicationError[]) : undefined,
     innererror: isObject(error?.innererror) ? (error.innererror as CommunicationError) : undefined,
     ...ids,
-    requestId: scrub(h.get("x-ms-request-id") ?? undefined) as string | undefined,
-    repeatabilityResult: scrub(h.get("repeatability-result") ?? undefined) as string | undefined,
+    requestId: redact(h.get("x-ms-request-id") ?? "") || undefined,
+    repeatabilityResult: redact(h.get("repeatability-result") ?? "") || undefined,
     retryAfterMs,
   });
 }

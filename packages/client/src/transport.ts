@@ -82,7 +82,7 @@ export function serverDelay(headers: Headers): number | undefined {
   const value = headers.get("retry-after") ?? "";
   if (/^\d+$/.test(value)) return Number(value) * 1000;
   // IMF-fixdate, RFC 850 or asctime (which has no zone: it is GMT, not local time).
-  if (!/^[a-z]{3,9},? [\da-z -]+ \d\d:\d\d:\d\d (gmt|\d{4})$/i.test(value)) return undefined;
+  if (!/^\w{3,9},? [\w -]+ \d\d:\d\d:\d\d (GMT|\d{4})$/.test(value)) return undefined;
   const date = Date.parse(value.replace(/\d$/, "$& GMT"));
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
@@ -126,7 +126,7 @@ export interface Answer {
   /** The response; its body is already consumed (see `bytes`). */
   response: Response;
   /** The body as received. */
-  bytes: Uint8Array<ArrayBuffer>;
+  bytes: ArrayBuffer;
 }
 
 /** The request's ids, for the errors the sender makes itself. */
@@ -142,29 +142,17 @@ function refuse(body: { cancel(): Promise<void> } | null | undefined, status: nu
   return new CallAutomationError(`Connect failed: ${status} ${code}: ${text}`, { status, code, ...ids(headers) });
 }
 
-/** Where a redirect points, as an origin only: the rest of a Location may carry secrets. */
-function target(response: Response, url: URL): string {
-  const location = response.headers.get("location");
-  try {
-    if (location) return `to ${new URL(location, url).origin}`;
-  } catch {}
-  // A browser's manual redirect is an opaque response: status 0, no headers.
-  return response.type === "opaqueredirect" ? "(the browser hides where)" : "without a valid Location";
-}
-
 /**
  * Reads a body up to `max` bytes, chunk by chunk, and cancels it past that (or at once when its
  * Content-Length says so), so a hostile or broken server cannot make the client buffer without end.
  */
-async function read(response: Response, headers: Headers, max: number): Promise<Uint8Array<ArrayBuffer>> {
-  const chunks: Uint8Array[] = [];
+async function read(response: Response, headers: Headers, max: number): Promise<ArrayBuffer> {
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
   let size = Number(response.headers.get("content-length")) > max ? Infinity : 0;
   const reader = response.body?.getReader();
   for (let next; size <= max && reader && !(next = await reader.read()).done; size += next.value.length) chunks.push(next.value);
-  if (size > max) throw refuse(reader, response.status, headers, "ResponseTooLarge", `the response body exceeds maxResponseBytes (${max} bytes)`);
-  const bytes = new Uint8Array(size);
-  chunks.reduce((at, chunk) => (bytes.set(chunk, at), at + chunk.length), 0);
-  return bytes;
+  if (size > max) throw refuse(reader, response.status, headers, "ResponseTooLarge", `the body exceeds maxResponseBytes (${max} bytes)`);
+  return new Blob(chunks).arrayBuffer();
 }
 
 /**
@@ -215,8 +203,17 @@ export function createSend(options: TransportOptions): Send {
           // A redirect is never followed: fetch would re-send the repeatability pair and signed
           // headers to another origin (as a GET after a 302), or to plain http.
           const response = await guard(doFetch(url.href, { method, headers, body, signal, redirect: "manual" }), signal);
-          if ((response.status > 299 && response.status < 400) || response.type === "opaqueredirect") {
-            throw refuse(response.body, response.status, headers, "UnexpectedRedirect", `the server redirected ${target(response, url)}; redirects are not followed`);
+          // `redirected`: a caller's fetch that follows redirects whatever it is told.
+          if ((response.status > 299 && response.status < 400) || response.type === "opaqueredirect" || response.redirected) {
+            // Only the Location's origin: its path or query may carry secrets. A browser's opaque
+            // redirect (status 0) shows no Location at all.
+            let to = response.headers.get("location");
+            try {
+              to = to && ` to ${new URL(to, url).origin}`;
+            } catch {
+              to = null;
+            }
+            throw refuse(response.body, response.status, headers, "UnexpectedRedirect", `the server redirected${to ?? ""}; redirects are not followed`);
           }
           answer = { response, bytes: await guard(read(response, headers, options.maxResponseBytes), signal) };
         } catch (error) {

@@ -45,6 +45,18 @@ describe("7. redirects are never followed", () => {
     expect(other.requests).toHaveLength(0);
   });
 
+  it.each([
+    ["a relative Location, as the endpoint's own origin", "/elsewhere?sig=SECRET-IN-LOCATION", (s: TestServer) => `redirected to ${s.url};`],
+    ["an unparsable Location, not at all", "http://[SECRET-IN-LOCATION/", () => "redirected; redirects are not followed"],
+  ])("names %s", async (_, location, expected) => {
+    const server = await serve((_, res) => res.writeHead(302, { location }).end());
+    const error = await failure(clientOf(server).connect(REQUEST));
+    expect(error).toMatchObject({ status: 302, code: "UnexpectedRedirect" });
+    expect(error.message).toContain(expected(server));
+    expect(JSON.stringify(error)).not.toContain("SECRET-IN-LOCATION");
+    expect(server.requests).toHaveLength(1);
+  });
+
   // Before: a 307 to another host failed inside undici and was re-posted four times.
   it.each([301, 303, 307, 308])("a %i is not retried, through connect and client.raw alike", async (status) => {
     const other = await serve((_, res) => json(res, 200, CONNECTED));
@@ -66,6 +78,17 @@ describe("7. redirects are never followed", () => {
     await expect(client.connect(REQUEST)).rejects.toMatchObject({ status: 0, code: "UnexpectedRedirect" });
     expect(fetch).toHaveBeenCalledTimes(1);
     expect(fetch.mock.calls[0]).toMatchObject([expect.any(String), { redirect: "manual" }]);
+  });
+
+  // Before: whatever a caller's fetch returned was taken, even after it had followed a redirect.
+  it("a caller's fetch that followed a redirect anyway is caught by response.redirected", async () => {
+    const other = await serve((_, res) => json(res, 200, { ...CONNECTED, callConnectionId: "FORGED-BY-OTHER-HOST" }));
+    const following = async (_url: string, init: RequestInit) => {
+      const response = await fetch(`${other.url}/`, { ...init, redirect: "follow" });
+      return Object.defineProperty(response, "redirected", { value: true });
+    };
+    const client = createCallAutomationClient({ endpoint: "https://x.communication.azure.com", accessKey: TEST_KEY, fetch: following });
+    await expect(client.connect(REQUEST)).rejects.toMatchObject({ status: 200, code: "UnexpectedRedirect" });
   });
 });
 
