@@ -24,9 +24,9 @@ export class CallAutomationError extends Error {
   declare readonly serviceMessage?: string;
   /** `error.target`: the field or header the service blames (credential-shaped text redacted). */
   declare readonly target?: string;
-  /** `error.details`, as sent (credential-shaped text redacted). */
+  /** `error.details`, as sent (credential-shaped text redacted; at most 100 values, the rest dropped). */
   declare readonly details?: readonly CommunicationError[];
-  /** `error.innererror`, as sent (credential-shaped text redacted). */
+  /** `error.innererror`, as sent (redacted and bounded like `details`). */
   declare readonly innererror?: CommunicationError;
   /** The Repeatability-Request-ID sent on every attempt. Repeat the call with this pair (within 5 minutes) to get the original result instead of a second connection. */
   declare readonly repeatabilityRequestId?: string;
@@ -95,6 +95,22 @@ export const redact = (text: string): string =>
     .replace(/(bearer\s+|hmac-sha256\s+|signature=|accesskey=)[^\s"'&;,<>]+/gi, "$1[redacted]")
     .replace(/[\w.-]+/g, (run) => (/eyJ[\w-]/i.test(run) && run.includes(".") ? "[redacted]" : run));
 
+/**
+ * A copy of a server's JSON with every string redacted, of at most 100 values in all (the rest
+ * is dropped): bounded work and depth however large or deep the body, since it ends up in
+ * `JSON.stringify(error)`.
+ */
+const scrub = (value: unknown, budget = { n: 100 }): unknown => {
+  if (typeof value === "string") return redact(value);
+  if (typeof value !== "object" || value === null) return value;
+  const copy = (Array.isArray(value) ? [] : {}) as Record<string, unknown>;
+  for (const key in value) {
+    if (budget.n-- < 1) break;
+    copy[key] = scrub((value as Record<string, unknown>)[key], budget);
+  }
+  return copy;
+};
+
 /** One line, redacted, at most 200 characters: enough to recognise an HTML error page or a proxy message. */
 const snippet = (text: string): string => {
   const line = redact(text.slice(0, 1000).replace(/[\x00-\x20\x7f]+/g, " ").trim());
@@ -118,31 +134,30 @@ export interface RequestIds {
 export function httpError(response: Response, body: string, ids: RequestIds, retryAfterMs?: number): CallAutomationError {
   let parsed: unknown;
   try {
-    // Every string redacted as it is parsed: code, target, details and innererror land in
-    // JSON.stringify(error) as they are. The body is at most maxResponseBytes; nesting too deep
-    // for the reviver throws here and the body is quoted as text instead.
-    parsed = JSON.parse(body, (_, v: unknown) => (typeof v === "string" ? redact(v) : v));
+    parsed = JSON.parse(body);
   } catch {}
   const error = isObject(parsed) && isObject(parsed.error) ? parsed.error : undefined;
-  const code = typeof error?.code === "string" && error.code ? error.code : "HttpError";
-  const serviceMessage = typeof error?.message === "string" ? error.message : undefined;
-  const target = typeof error?.target === "string" ? error.target : undefined;
-  let text: string;
-  if (error) text = `${serviceMessage ?? ""}${target ? ` (target: ${target})` : ""}`;
-  else if (!body) text = `${response.statusText} (empty body)`.trim();
-  else text = snippet(body);
-  if (retryAfterMs !== undefined) text += ` (the service asks to retry after ${Math.ceil(retryAfterMs / 1000)} s)`;
+  // Each field redacted: they land in JSON.stringify(error) as they are.
+  const text = (v: unknown) => (typeof v === "string" ? redact(v) : undefined);
+  const code = text(error?.code) || "HttpError";
+  const serviceMessage = text(error?.message);
+  const target = text(error?.target);
+  let said: string;
+  if (error) said = `${serviceMessage ?? ""}${target ? ` (target: ${target})` : ""}`;
+  else if (!body) said = `${response.statusText} (empty body)`.trim();
+  else said = snippet(body);
+  if (retryAfterMs !== undefined) said += ` (the service asks to retry after ${Math.ceil(retryAfterMs / 1000)} s)`;
   const h = response.headers;
-  return new CallAutomationError(redact(`Connect failed: ${response.status} ${code}: ${text}`), {
+  return new CallAutomationError(redact(`Connect failed: ${response.status} ${code}: ${said}`), {
     status: response.status,
     code,
     serviceMessage,
     target,
-    details: Array.isArray(error?.details) ? (error.details as CommunicationError[]) : undefined,
-    innererror: isObject(error?.innererror) ? (error.innererror as CommunicationError) : undefined,
+    details: Array.isArray(error?.details) ? (scrub(error.details) as CommunicationError[]) : undefined,
+    innererror: isObject(error?.innererror) ? (scrub(error.innererror) as CommunicationError) : undefined,
     ...ids,
-    requestId: redact(h.get("x-ms-request-id") ?? "") || undefined,
-    repeatabilityResult: redact(h.get("repeatability-result") ?? "") || undefined,
+    requestId: text(h.get("x-ms-request-id")),
+    repeatabilityResult: text(h.get("repeatability-result")),
     retryAfterMs,
   });
 }

@@ -203,6 +203,22 @@ describe("10. nothing secret in JSON.stringify(error)", () => {
     }
     expect(error.target).toContain("[redacted]");
   });
+
+  // Before: all of it was kept as sent; redacting it all would cost the event loop about a second.
+  it("a nearly 4 MiB error body of echoed details and deep nesting keeps a bounded, redacted part of each", async () => {
+    const server = await serve((request, res) => {
+      const echo = String(request.headers.authorization);
+      const details = Array.from({ length: 20_000 }, (_, i) => ({ code: `D${i}`, message: echo }));
+      const deep = `${'{"innererror":'.repeat(50_000)}"${echo}"${"}".repeat(50_000)}`;
+      const body = JSON.stringify({ error: { code: "Unauthorized", message: "Denied.", details, innererror: "@" } }).replace('"@"', deep);
+      res.writeHead(401, { "content-type": "application/json" }).end(body);
+    });
+    const error = await failure(clientOf(server).connect(REQUEST));
+    const signature = /Signature=(.+)$/.exec(String(server.requests[0]!.headers.authorization))![1]!;
+    expect(error).toMatchObject({ status: 401, code: "Unauthorized", details: expect.arrayContaining([{ code: "D0", message: expect.stringContaining("[redacted]") }]) });
+    expect(error.details!.length).toBeLessThan(20_000);
+    expect(JSON.stringify(error)).not.toContain(signature);
+  });
 });
 
 describe("11. Retry-After as RFC 9110 says", () => {
