@@ -92,13 +92,17 @@ export function createBearerSigner(token: string | TokenProvider): Sign {
   };
 }
 
-/** Parses `endpoint=https://…/;accesskey=<base64>` (keys case-insensitive, in any order). */
+/** Parses `endpoint=https://…/;accesskey=<base64>` (keys case-insensitive, in any order, each once). */
 export function parseConnectionString(connectionString: string): { endpoint: string; accessKey: string } {
   const values: Record<string, string> = {};
   for (const part of connectionString.split(";")) {
     // Split at the first "=" only: base64 keys end in "=" padding.
     const i = part.indexOf("=");
-    if (i > 0) values[part.slice(0, i).trim().toLowerCase()] = part.slice(i + 1).trim();
+    if (i < 1) continue;
+    const key = part.slice(0, i).trim().toLowerCase();
+    // Last-one-wins would let an appended "endpoint=" silently send signed calls elsewhere.
+    if ((key === "endpoint" || key === "accesskey") && key in values) throw invalid("connectionString", `${key} is given more than once`);
+    values[key] = part.slice(i + 1).trim();
   }
   const shape = 'expected "endpoint=https://<resource>.communication.azure.com/;accesskey=<base64 key>"';
   if (!values.endpoint) throw invalid("connectionString", `missing endpoint; ${shape}`);

@@ -31,6 +31,8 @@ export interface CallAutomationClientBaseOptions {
   allowInsecureConnection?: boolean;
   /** Prefix for the User-Agent (`<userAgent> acs-connect-client/<version>`). */
   userAgent?: string;
+  /** The largest response body read, in bytes; a larger one rejects with `code: "ResponseTooLarge"`. Default 4 MiB (4194304). */
+  maxResponseBytes?: number;
 }
 
 /** Authenticate with the resource's connection string (`endpoint=…;accesskey=…`). */
@@ -225,6 +227,7 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
     timeoutMs: o.timeoutMs === undefined ? undefined : number(o.timeoutMs, "timeoutMs", 0, 1),
     fetch: o.fetch,
     userAgent: o.userAgent,
+    maxResponseBytes: number(o.maxResponseBytes, "maxResponseBytes", 4 * 1024 * 1024, 1, true),
   });
   const raw = lazyRaw(endpoint, send);
   // The URL openapi-fetch would build for Connect (same encoding of api-version).
@@ -266,13 +269,11 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
     const body = JSON.stringify(operationContext === undefined ? request : { ...request, operationContext });
     const { response, bytes } = await send(connectUrl, "POST", headers, encoder.encode(body), signal);
     const text = decoder.decode(bytes);
+    if (!response.ok) throw httpError(response, text, ids, serverDelay(response.headers));
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
-    } catch {
-      parsed = text || undefined;
-    }
-    if (!response.ok) throw httpError(response, parsed, ids, serverDelay(response.headers));
+    } catch {}
     if (!isObject(parsed)) {
       // The service may have connected: the pair lets the caller fetch the original result.
       const message = `Connect failed: ${response.status} InvalidResponse: the body is not a JSON object; repeat the call with the same repeatabilityRequestId and repeatabilityFirstSent to get the original result`;

@@ -2,7 +2,8 @@ import type { CommunicationError } from "@acs-connect/types";
 
 /**
  * The error `connect` rejects with for every failure the service or the network causes: an HTTP
- * error response, a connection that failed on every attempt, or a success body that is not JSON.
+ * error response, a connection that failed on every attempt, a success body that is not JSON, a
+ * redirect (never followed) or a body larger than `maxResponseBytes`.
  * (Input mistakes throw a `TypeError` before any request; an aborted call rejects with the
  * signal's reason and an elapsed `timeoutMs` with a `DOMException` named `TimeoutError`.)
  *
@@ -14,17 +15,18 @@ export class CallAutomationError extends Error {
   readonly status: number;
   /**
    * `error.code` of the service's CommunicationErrorResponse; else `HttpError` (an error body that
-   * is not one), `NetworkError` (no response on any attempt) or `InvalidResponse` (a success
-   * body that is not a JSON object).
+   * is not one), `NetworkError` (no response on any attempt), `InvalidResponse` (a success
+   * body that is not a JSON object), `UnexpectedRedirect` (a 3xx; the message names the
+   * Location's origin) or `ResponseTooLarge` (a body past `maxResponseBytes`).
    */
   readonly code: string;
   /** `error.message` of the service's response, as sent (credential-shaped text redacted). */
   declare readonly serviceMessage?: string;
-  /** `error.target`: the field or header the service blames. */
+  /** `error.target`: the field or header the service blames (credential-shaped text redacted). */
   declare readonly target?: string;
-  /** `error.details`, as sent. */
+  /** `error.details`, as sent (credential-shaped text redacted; at most 100 values, the rest dropped). */
   declare readonly details?: readonly CommunicationError[];
-  /** `error.innererror`, as sent. */
+  /** `error.innererror`, as sent (redacted and bounded like `details`). */
   declare readonly innererror?: CommunicationError;
   /** The Repeatability-Request-ID sent on every attempt. Repeat the call with this pair (within 5 minutes) to get the original result instead of a second connection. */
   declare readonly repeatabilityRequestId?: string;
@@ -78,16 +80,40 @@ export type CallAutomationErrorInit = Pick<CallAutomationError, "status" | "code
     >
   >;
 
+/** Longest text kept of anything a server sent, before redaction: error pages and echoes are never longer in practice. */
+const MAX_TEXT = 8192;
+
 /**
  * Blanks credential-shaped text (an Authorization value, a signature, a connection-string key, a
  * JWT) in anything a server sent back, since some proxies echo the request into error pages.
+ * Linear time on hostile input: the text is cut first, and no pattern has a quantifier that can
+ * backtrack over a long run (a JWT is found per run of token characters, not by one pattern
+ * tried at every "eyJ" of the run, which was quadratic).
  */
 export const redact = (text: string): string =>
-  text.replace(/(bearer\s+|hmac-sha256\s+|signature=|accesskey=)[^\s"'&;,<>]+|eyJ[\w-]+\.[\w-]+\.[\w-]*/gi, (_, p?: string) => `${p ?? ""}[redacted]`);
+  (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text)
+    .replace(/(bearer\s+|hmac-sha256\s+|signature=|accesskey=)[^\s"'&;,<>]+/gi, "$1[redacted]")
+    .replace(/[\w.-]+/g, (run) => (/eyJ[\w-]/i.test(run) && run.includes(".") ? "[redacted]" : run));
+
+/**
+ * A copy of a server's JSON with every string redacted, of at most 100 values in all (the rest
+ * is dropped): bounded work and depth however large or deep the body, since it ends up in
+ * `JSON.stringify(error)`.
+ */
+const scrub = (value: unknown, budget = { n: 100 }): unknown => {
+  if (typeof value === "string") return redact(value);
+  if (typeof value !== "object" || value === null) return value;
+  const copy = (Array.isArray(value) ? [] : {}) as Record<string, unknown>;
+  for (const key in value) {
+    if (budget.n-- < 1) break;
+    copy[key] = scrub((value as Record<string, unknown>)[key], budget);
+  }
+  return copy;
+};
 
 /** One line, redacted, at most 200 characters: enough to recognise an HTML error page or a proxy message. */
 const snippet = (text: string): string => {
-  const line = redact(text.replace(/[\x00-\x20\x7f]+/g, " ").trim());
+  const line = redact(text.slice(0, 1000).replace(/[\x00-\x20\x7f]+/g, " ").trim());
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 };
 
@@ -104,31 +130,34 @@ export interface RequestIds {
   clientRequestId?: string;
 }
 
-/**
- * Maps an HTTP error response to a CallAutomationError. `body` is what openapi-fetch made of it:
- * parsed JSON, the raw text when it is not JSON, or undefined when empty.
- */
-export function httpError(response: Response, body: unknown, ids: RequestIds, retryAfterMs?: number): CallAutomationError {
-  const error = isObject(body) && isObject(body.error) ? body.error : undefined;
-  const code = typeof error?.code === "string" && error.code ? error.code : "HttpError";
-  const serviceMessage = typeof error?.message === "string" ? redact(error.message) : undefined;
-  const target = typeof error?.target === "string" ? error.target : undefined;
-  let text: string;
-  if (error) text = `${serviceMessage ?? ""}${target ? ` (target: ${target})` : ""}`;
-  else if (body === undefined || body === "") text = `${response.statusText} (empty body)`.trim();
-  else text = snippet(typeof body === "string" ? body : JSON.stringify(body));
-  if (retryAfterMs !== undefined) text += ` (the service asks to retry after ${Math.ceil(retryAfterMs / 1000)} s)`;
+/** Maps an HTTP error response and its body text to a CallAutomationError. */
+export function httpError(response: Response, body: string, ids: RequestIds, retryAfterMs?: number): CallAutomationError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {}
+  const error = isObject(parsed) && isObject(parsed.error) ? parsed.error : undefined;
+  // Each field redacted: they land in JSON.stringify(error) as they are.
+  const text = (v: unknown) => (typeof v === "string" ? redact(v) : undefined);
+  const code = text(error?.code) || "HttpError";
+  const serviceMessage = text(error?.message);
+  const target = text(error?.target);
+  let said: string;
+  if (error) said = `${serviceMessage ?? ""}${target ? ` (target: ${target})` : ""}`;
+  else if (!body) said = `${response.statusText} (empty body)`.trim();
+  else said = snippet(body);
+  if (retryAfterMs !== undefined) said += ` (the service asks to retry after ${Math.ceil(retryAfterMs / 1000)} s)`;
   const h = response.headers;
-  return new CallAutomationError(redact(`Connect failed: ${response.status} ${code}: ${text}`), {
+  return new CallAutomationError(redact(`Connect failed: ${response.status} ${code}: ${said}`), {
     status: response.status,
     code,
     serviceMessage,
     target,
-    details: Array.isArray(error?.details) ? (error.details as CommunicationError[]) : undefined,
-    innererror: isObject(error?.innererror) ? (error.innererror as CommunicationError) : undefined,
+    details: Array.isArray(error?.details) ? (scrub(error.details) as CommunicationError[]) : undefined,
+    innererror: isObject(error?.innererror) ? (scrub(error.innererror) as CommunicationError) : undefined,
     ...ids,
-    requestId: h.get("x-ms-request-id") ?? undefined,
-    repeatabilityResult: h.get("repeatability-result") ?? undefined,
+    requestId: text(h.get("x-ms-request-id")),
+    repeatabilityResult: text(h.get("repeatability-result")),
     retryAfterMs,
   });
 }

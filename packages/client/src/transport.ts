@@ -8,7 +8,7 @@
  */
 import pkg from "../package.json" with { type: "json" };
 import { checkTransport, hashBody, invalid, type Credential } from "./auth.ts";
-import { CallAutomationError, describe } from "./errors.ts";
+import { CallAutomationError, describe, type RequestIds } from "./errors.ts";
 import { FORMATS } from "./generated/runtime/runtime.gen.ts";
 
 /** Retry settings; see the README for what is retried. */
@@ -38,6 +38,8 @@ export interface TransportOptions {
   fetch: FetchLike | undefined;
   /** The caller's User-Agent prefix. */
   userAgent: string | undefined;
+  /** The largest response body read; a larger one fails with `ResponseTooLarge`. */
+  maxResponseBytes: number;
 }
 
 /** Header names the sender and the raw adapter share. */
@@ -67,16 +69,21 @@ export function repeatability(id: unknown, firstSent: unknown, idName: string, s
 
 const retryable = (status: number): boolean => status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
 
-/** The delay a response asks for: retry-after-ms, x-ms-retry-after-ms, then Retry-After (seconds or HTTP-date). */
+/**
+ * The delay a response asks for: retry-after-ms, x-ms-retry-after-ms (whole ms), then Retry-After
+ * (whole seconds or an HTTP-date, RFC 9110 §10.2.3). Anything else (`-1`, `1.5`, `1e3`) is
+ * ignored and the back-off applies: Date.parse would read `-1` as the year 2001 and retry at once.
+ */
 export function serverDelay(headers: Headers): number | undefined {
   for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
-    const value = headers.get(name)?.trim();
-    if (value && Number(value) >= 0) return Number(value);
+    const value = headers.get(name);
+    if (value && /^\d+$/.test(value)) return Number(value);
   }
-  const value = headers.get("retry-after")?.trim();
-  if (!value) return undefined;
+  const value = headers.get("retry-after") ?? "";
   if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
+  // IMF-fixdate, RFC 850 or asctime (which has no zone: it is GMT, not local time).
+  if (!/^\w{3,9},? [\w -]+ \d\d:\d\d:\d\d (GMT|\d{4})$/.test(value)) return undefined;
+  const date = Date.parse(value.replace(/\d$/, "$& GMT"));
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
@@ -120,6 +127,32 @@ export interface Answer {
   response: Response;
   /** The body as received. */
   bytes: ArrayBuffer;
+}
+
+/** The request's ids, for the errors the sender makes itself. */
+const ids = (headers: Headers): RequestIds => ({
+  repeatabilityRequestId: headers.get(REQUEST_ID) ?? undefined,
+  repeatabilityFirstSent: headers.get(FIRST_SENT) ?? undefined,
+  clientRequestId: headers.get(CLIENT_REQUEST_ID) ?? undefined,
+});
+
+/** A CallAutomationError about a response the sender refuses to use; its body is dropped unread. */
+function refuse(body: { cancel(): Promise<void> } | null | undefined, status: number, headers: Headers, code: string, text: string): CallAutomationError {
+  body?.cancel().catch(() => {});
+  return new CallAutomationError(`Connect failed: ${status} ${code}: ${text}`, { status, code, ...ids(headers) });
+}
+
+/**
+ * Reads a body up to `max` bytes, chunk by chunk, and cancels it past that (or at once when its
+ * Content-Length says so), so a hostile or broken server cannot make the client buffer without end.
+ */
+async function read(response: Response, headers: Headers, max: number): Promise<ArrayBuffer> {
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  let size = Number(response.headers.get("content-length")) > max ? Infinity : 0;
+  const reader = response.body?.getReader();
+  for (let next; size <= max && reader && !(next = await reader.read()).done; size += next.value.length) chunks.push(next.value);
+  if (size > max) throw refuse(reader, response.status, headers, "ResponseTooLarge", `the body exceeds maxResponseBytes (${max} bytes)`);
+  return new Blob(chunks).arrayBuffer();
 }
 
 /**
@@ -167,10 +200,26 @@ export function createSend(options: TransportOptions): Send {
         let answer: Answer | undefined;
         let failure: unknown;
         try {
-          const response = await guard(doFetch(url.href, { method, headers, body, signal }), signal);
-          answer = { response, bytes: await guard(response.arrayBuffer(), signal) };
+          // A redirect is never followed: fetch would re-send the repeatability pair and signed
+          // headers to another origin (as a GET after a 302), or to plain http.
+          const response = await guard(doFetch(url.href, { method, headers, body, signal, redirect: "manual" }), signal);
+          // `redirected`: a caller's fetch that follows redirects whatever it is told.
+          if ((response.status > 299 && response.status < 400) || response.type === "opaqueredirect" || response.redirected) {
+            // Only the Location's origin: its path or query may carry secrets. A browser's opaque
+            // redirect (status 0) shows no Location at all.
+            let to = response.headers.get("location");
+            try {
+              to = to && ` to ${new URL(to, url).origin}`;
+            } catch {
+              to = null;
+            }
+            throw refuse(response.body, response.status, headers, "UnexpectedRedirect", `the server redirected${to ?? ""}; redirects are not followed`);
+          }
+          answer = { response, bytes: await guard(read(response, headers, options.maxResponseBytes), signal) };
         } catch (error) {
           if (signal?.aborted) throw signal.reason;
+          // The sender's own verdicts on an answer (redirect, too large) are final, not retried.
+          if (error instanceof CallAutomationError) throw error;
           failure = error;
         }
 
@@ -186,14 +235,7 @@ export function createSend(options: TransportOptions): Send {
           if (answer) return answer;
           throw new CallAutomationError(
             `Connect failed: network error on ${attempt + 1} attempt${attempt ? "s" : ""}: ${describe(failure)}`,
-            {
-              status: 0,
-              code: "NetworkError",
-              repeatabilityRequestId: headers.get(REQUEST_ID) ?? undefined,
-              repeatabilityFirstSent: headers.get(FIRST_SENT) ?? undefined,
-              clientRequestId: headers.get(CLIENT_REQUEST_ID) ?? undefined,
-              attempts: attempt + 1,
-            },
+            { status: 0, code: "NetworkError", ...ids(headers), attempts: attempt + 1 },
             { cause: failure },
           );
         }

@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { CallAutomationError, createCallAutomationClient, type CallAutomationClientOptions } from "@acs-connect/client";
+import { serverDelay } from "../src/transport.ts";
 import { CONNECTED, REQUEST, TEST_KEY, connectionString, json, startServer, type Handler, type TestServer } from "./helpers/server.ts";
 
 const FAST = { baseDelayMs: 1, maxDelayMs: 5 };
@@ -189,5 +190,17 @@ describe("server-requested delays", () => {
     const { client } = await clientFor([(res) => json(res, 503, {}, { "retry-after": "20" })], { retry: { maxDelayMs: 60_000 }, timeoutMs: 5000 });
     await expect(client.connect(REQUEST)).rejects.toMatchObject({ name: "CallAutomationError", status: 503, retryAfterMs: 20_000 });
     expect(server?.requests).toHaveLength(1);
+  });
+
+  it.each([
+    ["IMF-fixdate", "Sun, 06 Nov 2094 08:49:37 GMT"],
+    ["RFC 850", "Saturday, 06-Nov-94 08:49:37 GMT"],
+    ["asctime (GMT, not local time)", "Sat Nov  6 08:49:37 2094"],
+  ])("reads every HTTP-date form RFC 9110 requires: %s", (_, value) => {
+    const asIso = value.startsWith("Saturday") ? Date.UTC(1994, 10, 6, 8, 49, 37) : Date.UTC(2094, 10, 6, 8, 49, 37);
+    const delay = serverDelay(new Headers({ "retry-after": value }))!;
+    // A date in the past means "now"; a future one is the distance to it (within the test's own run time).
+    if (asIso < Date.now()) expect(delay).toBe(0);
+    else expect(Math.abs(Date.now() + delay - asIso)).toBeLessThan(60_000);
   });
 });

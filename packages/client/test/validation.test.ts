@@ -32,6 +32,9 @@ describe("createCallAutomationClient options", () => {
     ["a non-object retry", { connectionString: `endpoint=https://x/;accesskey=${TEST_KEY}`, retry: 3 }, /^Invalid retry: /],
     ["a zero timeoutMs", { connectionString: `endpoint=https://x/;accesskey=${TEST_KEY}`, timeoutMs: 0 }, /^Invalid timeoutMs: /],
     ["a non-function fetch", { connectionString: `endpoint=https://x/;accesskey=${TEST_KEY}`, fetch: "fetch" }, /^Invalid fetch: /],
+    ["a zero maxResponseBytes", { connectionString: `endpoint=https://x/;accesskey=${TEST_KEY}`, maxResponseBytes: 0 }, /^Invalid maxResponseBytes: expected an integer/],
+    ["a fractional maxResponseBytes", { connectionString: `endpoint=https://x/;accesskey=${TEST_KEY}`, maxResponseBytes: 1.5 }, /^Invalid maxResponseBytes: /],
+    ["a string maxResponseBytes", { connectionString: `endpoint=https://x/;accesskey=${TEST_KEY}`, maxResponseBytes: "4MB" }, /^Invalid maxResponseBytes: /],
   ])("rejects %s with a TypeError naming the field", (_, options, message) => {
     expect(create(options)).toThrow(TypeError);
     expect(create(options)).toThrow(message);
