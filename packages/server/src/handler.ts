@@ -82,9 +82,13 @@ export interface ConnectFetchHandler {
   (request: Request): Promise<Response>;
 }
 
-/** The transport-independent core, reached by `createNodeServer` without Fetch objects. */
+/**
+ * The transport-independent core, reached by `createNodeServer` without Fetch objects. Internal:
+ * not exported from the package, so that the exchange shape can change without a major release.
+ */
 export const CORE: unique symbol = Symbol.for("acs-connect.server.core");
 
+/** The core's signature: one exchange in, one response out. */
 export type CoreHandler = (exchange: IncomingExchange) => Promise<OutgoingResponse>;
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -170,74 +174,109 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
     return response;
   }
 
+  /**
+   * The steps a request passes, top to bottom. Each step returns either a Rejection (answered
+   * as is, the handler not called) or what the next step needs.
+   */
   async function pipeline(exchange: IncomingExchange, rawPath: string, rawQuery: string, requestId: string): Promise<Outcome> {
-    // Routing. The colon in `callConnections:connect` may arrive percent-encoded.
+    const route = routing(exchange.method, rawPath);
+    if (route instanceof Rejection) return rejected(route.response);
+
+    const credential = credentials(exchange);
+    if (credential instanceof Rejection) return rejected(credential.response);
+
+    const bytes = await body(exchange, route);
+    if (bytes instanceof Rejection) return rejected(bytes.response);
+
+    const bodyHash = contentHash(bytes);
+    const caller = await authentication(exchange, bodyHash);
+    if (caller instanceof Rejection) return rejected(caller.response);
+
+    const parameters = parametersOf(exchange, route, rawQuery);
+    if (parameters instanceof Rejection) return rejected(parameters.response);
+
+    const payload = requestBody(route, bytes);
+    if (payload instanceof Rejection) return rejected(payload.response);
+
+    const call: Call = {
+      route,
+      payload,
+      context: new RequestContext(parameters, requestId, caller.scheme === "hmac" ? HMAC_AUTH : BEARER_AUTH, exchange),
+      exchange,
+    };
+    if (parameters.repeatabilityRequestID === undefined || parameters.repeatabilityFirstSent === undefined) {
+      return { response: await invoke(call), executed: true };
+    }
+    return repeatability(call, parameters.repeatabilityRequestID, parameters.repeatabilityFirstSent, fingerprintOf(exchange, bodyHash), caller.time);
+  }
+
+  /** Routing: the path (its colon may arrive percent-encoded) and the method, 404 or 405. */
+  function routing(method: string, rawPath: string): Route | Rejection {
     let path = rawPath;
     if (rawPath.includes("%")) {
       try {
         path = decodeURIComponent(rawPath);
       } catch {
-        return rejected(errorResponse(404, "NotFound", "No operation has this path."));
+        return new Rejection(errorResponse(404, "NotFound", "No operation has this path."));
       }
     }
-    let match: CompiledRoute | undefined;
     let pathKnown = false;
     for (const candidate of compiled) {
       if (!candidate.pattern.test(path)) continue;
+      if (candidate.route.method === method) return candidate.route;
       pathKnown = true;
-      if (candidate.route.method === exchange.method) {
-        match = candidate;
-        break;
-      }
     }
-    if (!pathKnown) return rejected(errorResponse(404, "NotFound", `No operation has the path ${path}.`, { target: "path" }));
-    if (!match) {
-      const allow = [...new Set(compiled.filter((candidate) => candidate.pattern.test(path)).map((candidate) => candidate.route.method))].join(", ");
-      return rejected(
-        errorResponse(405, "MethodNotAllowed", `${path} accepts ${allow}, not ${exchange.method}.`, { target: "method", headers: { allow } }),
-      );
-    }
-    const route = match.route;
+    if (!pathKnown) return new Rejection(errorResponse(404, "NotFound", `No operation has the path ${path}.`, { target: "path" }));
+    const allow = [...new Set(compiled.filter((candidate) => candidate.pattern.test(path)).map((candidate) => candidate.route.method))].join(", ");
+    return new Rejection(errorResponse(405, "MethodNotAllowed", `${path} accepts ${allow}, not ${method}.`, { target: "method", headers: { allow } }));
+  }
 
-    if (!hasCredential(exchange)) return unauthorized("The Authorization header is missing.", auth.challenge);
+  /** Credentials: checked as far as possible before any body byte is read. */
+  function credentials(exchange: IncomingExchange): true | Rejection {
+    return hasCredential(exchange) ? true : unauthorized("The Authorization header is missing.", auth.challenge);
+  }
 
-    // The body: size first (from Content-Length, before reading), then media type.
+  /** The body: size first (from Content-Length, before reading), then the media type, then the bytes. */
+  async function body(exchange: IncomingExchange, route: Route): Promise<Uint8Array | Rejection> {
     const declaredLength = exchange.header("content-length");
     if (declaredLength !== undefined && Number(declaredLength) > maxBodyBytes) {
-      return rejected(errorResponse(413, "PayloadTooLarge", `The request body is larger than ${maxBodyBytes} bytes.`, { target: "body" }));
+      return new Rejection(errorResponse(413, "PayloadTooLarge", `The request body is larger than ${maxBodyBytes} bytes.`, { target: "body" }));
     }
     const contentType = exchange.header("content-type");
     const hasBody = (declaredLength !== undefined && declaredLength !== "0") || exchange.header("transfer-encoding") !== undefined;
     if (route.body && (hasBody || contentType !== undefined)) {
       const mediaType = contentType?.split(";")[0]!.trim().toLowerCase();
       if (mediaType !== route.body.contentType) {
-        return rejected(
+        return new Rejection(
           errorResponse(415, "UnsupportedMediaType", `The request body must be ${route.body.contentType}${contentType ? `, not ${contentType}` : ""}.`, {
             target: "Content-Type",
           }),
         );
       }
     }
-    let body: Uint8Array;
     try {
-      body = await exchange.readBody(maxBodyBytes);
+      return await exchange.readBody(maxBodyBytes);
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        return rejected(errorResponse(413, "PayloadTooLarge", error.message, { target: "body", headers: { connection: "close" } }));
+        return new Rejection(errorResponse(413, "PayloadTooLarge", error.message, { target: "body", headers: { connection: "close" } }));
       }
       throw error;
     }
+  }
 
-    const bodyHash = contentHash(body);
+  /** Authentication: the signature over the bytes received, or the bearer token. */
+  async function authentication(exchange: IncomingExchange, bodyHash: string): Promise<{ scheme: "hmac" | "bearer"; time: number } | Rejection> {
     const time = now();
     const verified = verify(exchange, bodyHash, auth, time, clockSkewMs);
-    const authenticated = verified instanceof Promise ? await verified : verified;
-    if (!authenticated.ok) return unauthorized(authenticated.message, auth.challenge);
+    const result = verified instanceof Promise ? await verified : verified;
+    return result.ok ? { scheme: result.scheme, time } : unauthorized(result.message, auth.challenge);
+  }
 
-    // Parameters, api-version first: it decides how everything else is read.
+  /** Parameters: api-version first (it decides how everything else is read), then each declared one. */
+  function parametersOf(exchange: IncomingExchange, route: Route, rawQuery: string): ConnectParameters | Rejection {
     const version = queryValue(rawQuery, "api-version");
     if (version !== undefined && version !== "" && version !== apiVersion) {
-      return rejected(
+      return new Rejection(
         errorResponse(400, "UnsupportedApiVersion", `The api-version ${version} is not supported; this server implements ${apiVersion}.`, {
           target: "api-version",
         }),
@@ -245,47 +284,49 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
     }
     const values: Record<string, string> = {};
     const problem = readParameters(route.parameters, rawQuery, exchange, values);
-    if (problem) return rejected(errorResponse(400, problem.code, problem.message, { target: problem.target }));
+    if (problem) return new Rejection(errorResponse(400, problem.code, problem.message, { target: problem.target }));
     const parameters = values as unknown as ConnectParameters;
-    const requestIdHeader = parameters.repeatabilityRequestID;
-    const firstSent = parameters.repeatabilityFirstSent;
-    if ((requestIdHeader === undefined) !== (firstSent === undefined)) {
-      const missing = requestIdHeader === undefined ? "Repeatability-Request-ID" : "Repeatability-First-Sent";
-      const present = requestIdHeader === undefined ? "Repeatability-First-Sent" : "Repeatability-Request-ID";
-      return rejected(errorResponse(400, "MissingParameter", `The header ${missing} is required with ${present}.`, { target: missing }));
+    if ((parameters.repeatabilityRequestID === undefined) !== (parameters.repeatabilityFirstSent === undefined)) {
+      const missing = parameters.repeatabilityRequestID === undefined ? "Repeatability-Request-ID" : "Repeatability-First-Sent";
+      const present = parameters.repeatabilityRequestID === undefined ? "Repeatability-First-Sent" : "Repeatability-Request-ID";
+      return new Rejection(errorResponse(400, "MissingParameter", `The header ${missing} is required with ${present}.`, { target: missing }));
     }
+    return parameters;
+  }
 
-    // The body.
+  /** The request body as JSON, validated against the route's schema. */
+  function requestBody(route: Route, bytes: Uint8Array): ConnectRequest | Rejection {
+    if (!route.body) return undefined as unknown as ConnectRequest;
+    if (bytes.byteLength === 0) {
+      return route.body.required
+        ? new Rejection(errorResponse(400, "MissingBody", "The request body is required.", { target: "body" }))
+        : (undefined as unknown as ConnectRequest);
+    }
     let payload: unknown;
-    if (route.body) {
-      if (body.byteLength === 0) {
-        if (route.body.required) return rejected(errorResponse(400, "MissingBody", "The request body is required.", { target: "body" }));
-      } else {
-        try {
-          payload = JSON.parse(UTF8.decode(body));
-        } catch (error) {
-          const reason = error instanceof SyntaxError ? error.message : "it is not valid UTF-8";
-          return rejected(errorResponse(400, "InvalidJson", `The request body is not valid JSON: ${reason}.`, { target: "body" }));
-        }
-        const validator = (requestValidators as Record<string, SchemaValidator>)[route.body.schema];
-        if (validator && !validator(payload)) {
-          const details = bodyProblems(validator.errors);
-          return rejected(
-            errorResponse(400, "InvalidRequestBody", `The request body does not match ${route.body.schema}: ${details.map((d) => d.message).join(" ")}`, {
-              target: details[0]?.target,
-              details,
-            }),
-          );
-        }
-      }
+    try {
+      payload = JSON.parse(UTF8.decode(bytes));
+    } catch (error) {
+      const reason = error instanceof SyntaxError ? error.message : "it is not valid UTF-8";
+      return new Rejection(errorResponse(400, "InvalidJson", `The request body is not valid JSON: ${reason}.`, { target: "body" }));
     }
-
-    const context = new RequestContext(parameters, requestId, authenticated.scheme === "hmac" ? HMAC_AUTH : BEARER_AUTH, exchange);
-    if (requestIdHeader === undefined || firstSent === undefined) {
-      return { response: await invoke(route, payload as ConnectRequest, context, requestId, exchange), executed: true };
+    const validator = (requestValidators as Record<string, SchemaValidator>)[route.body.schema];
+    if (validator && !validator(payload)) {
+      const details = bodyProblems(validator.errors);
+      return new Rejection(
+        errorResponse(400, "InvalidRequestBody", `The request body does not match ${route.body.schema}: ${details.map((d) => d.message).join(" ")}`, {
+          target: details[0]?.target,
+          details,
+        }),
+      );
     }
+    return payload as ConnectRequest;
+  }
 
-    // Repeatability.
+  /**
+   * Repeatability: First-Sent inside the window, then the id claimed in the store; a repeat of a
+   * finished request replays it, a repeat of one in flight waits for it (or 409).
+   */
+  async function repeatability(call: Call, requestIdHeader: string, firstSent: string, fingerprint: string, time: number): Promise<Outcome> {
     const firstSentAt = parseImfFixdate(firstSent);
     if (firstSentAt < time - windowMs) {
       return rejected(
@@ -298,12 +339,9 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
       );
     }
     if (firstSentAt > time + clockSkewMs) {
-      return rejected(
-        errorResponse(400, "InvalidParameter", "Repeatability-First-Sent is in the future.", { target: "Repeatability-First-Sent" }),
-      );
+      return rejected(errorResponse(400, "InvalidParameter", "Repeatability-First-Sent is in the future.", { target: "Repeatability-First-Sent" }));
     }
     const id = requestIdHeader.toLowerCase();
-    const fingerprint = hash("sha256", `${exchange.method} ${exchange.target}\n${bodyHash}`, "base64");
     const waitUntil = performance.now() + inFlightWaitMs;
     // A repeat that waited for a first request which then failed with 5xx claims the id again.
     for (let round = 0; round < 3; round++) {
@@ -312,7 +350,7 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
       if (claim.state === "claimed") {
         let response: OutgoingResponse;
         try {
-          response = await invoke(route, payload as ConnectRequest, context, requestId, exchange);
+          response = await invoke(call);
         } catch (error) {
           await store.release(id);
           throw error;
@@ -344,19 +382,15 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
     );
   }
 
-  async function invoke(
-    route: Route,
-    request: ConnectRequest,
-    context: ConnectContext,
-    requestId: string,
-    exchange: IncomingExchange,
-  ): Promise<OutgoingResponse> {
+  /** Invoke: the handler, its ServiceErrors in the API's shape, and (optionally) its result validated. */
+  async function invoke({ route, payload, context, exchange }: Call): Promise<OutgoingResponse> {
+    const requestId = context.requestId;
     const handler = handlers[route.handler];
     if (!handler) return errorResponse(501, "NotImplemented", `${route.operationId} is not implemented by this server.`);
     let result: CallConnectionProperties;
     try {
       // A synchronous handler's result is used as is: awaiting it would cost a turn of the loop.
-      const returned = handler(request, context);
+      const returned = handler(payload, context);
       result = returned instanceof Promise ? await returned : returned;
     } catch (error) {
       if (error instanceof ServiceError) {
@@ -410,8 +444,26 @@ interface Outcome {
 
 const rejected = (response: OutgoingResponse): Outcome => ({ response, executed: false });
 
-const unauthorized = (message: string, challenge: string): Outcome =>
-  rejected(errorResponse(401, "Unauthorized", message, { target: "Authorization", headers: { "www-authenticate": challenge } }));
+/** A pipeline step's refusal: the response to send instead of going on. */
+class Rejection {
+  constructor(readonly response: OutgoingResponse) {}
+}
+
+/** What the handler is invoked with, once every check has passed. */
+interface Call {
+  route: Route;
+  payload: ConnectRequest;
+  context: RequestContext;
+  exchange: IncomingExchange;
+}
+
+const unauthorized = (message: string, challenge: string): Rejection =>
+  new Rejection(errorResponse(401, "Unauthorized", message, { target: "Authorization", headers: { "www-authenticate": challenge } }));
+
+/** What identifies "the same request" for repeatability: method, target and the body's hash. */
+function fingerprintOf(exchange: IncomingExchange, bodyHash: string): string {
+  return hash("sha256", `${exchange.method} ${exchange.target}\n${bodyHash}`, "base64");
+}
 
 const internalError = (requestId: string): OutgoingResponse =>
   errorResponse(500, "InternalServerError", `The server failed to process the request; quote x-ms-request-id ${requestId}.`);

@@ -3,7 +3,8 @@
  * caller can cause is a CommunicationErrorResponse naming the field or header at fault.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { responseValidators } from "@acs-connect/server";
+// The compiled validators are internal to the package; tests reach them through the source.
+import { responseValidators } from "../src/generated/validators/validators.gen.js";
 import { BODY, KEY, PATH, TARGET, send, signedHeaders, startServer, type Answer, type TestServer } from "./helpers.ts";
 
 let server: TestServer;
