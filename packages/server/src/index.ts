@@ -33,5 +33,5 @@ export {
   type StoredResponse,
 } from "./repeatability.ts";
 export { ServiceError, type ErrorDetail } from "./errors.ts";
-export type { AuthOptions } from "./auth.ts";
+export type { AuthOptions, TokenVerdict } from "./auth.ts";
 export { apiVersion, type ConnectHandler, type ConnectParameters } from "./generated/stubs/index.ts";
