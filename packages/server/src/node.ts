@@ -46,6 +46,8 @@ class NodeExchange implements IncomingExchange {
   constructor(
     readonly request: IncomingMessage,
     readonly response: ServerResponse,
+    /** Whether the client waits for `100 Continue` before sending its body. */
+    readonly expectsContinue = false,
   ) {
     this.method = request.method ?? "GET";
     const url = request.url ?? "/";
@@ -79,6 +81,8 @@ class NodeExchange implements IncomingExchange {
 
   readBody(limit: number): Promise<Uint8Array> {
     const request = this.request;
+    // Only now, with the credential checked, is the client invited to send its body.
+    if (this.expectsContinue) this.response.writeContinue();
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -195,7 +199,7 @@ export function createNodeServer(handle: (request: Request) => Promise<Response>
     if (connections > maxConnections) overCap.add(socket);
   });
 
-  server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+  const onRequest = (request: IncomingMessage, response: ServerResponse, expectsContinue: boolean) => {
     if (overCap.has(request.socket)) {
       send(response, {
         status: 503,
@@ -206,7 +210,9 @@ export function createNodeServer(handle: (request: Request) => Promise<Response>
       return;
     }
     counter.requests++;
-    const served = core ? core(new NodeExchange(request, response)).then((outgoing) => send(response, outgoing)) : serveFetch(handle, request, response);
+    const served = core
+      ? core(new NodeExchange(request, response, expectsContinue)).then((outgoing) => send(response, outgoing))
+      : (expectsContinue && response.writeContinue(), serveFetch(handle, request, response));
     served.then(
       () => counter.requests--,
       () => counter.requests--,
@@ -223,9 +229,13 @@ export function createNodeServer(handle: (request: Request) => Promise<Response>
         response.destroy();
       }
     });
-  });
+  };
+  server.on("request", (request: IncomingMessage, response: ServerResponse) => onRequest(request, response, false));
+  // `Expect: 100-continue`: node:http would send 100 Continue at once; the pipeline sends it when
+  // it reads the body, so a caller refused before that is never asked for it.
+  server.on("checkContinue", (request: IncomingMessage, response: ServerResponse) => onRequest(request, response, true));
 
-  // Any expectation but 100-continue (which node:http answers itself) is refused in the API's shape.
+  // Any other expectation is refused in the API's shape.
   server.on("checkExpectation", (request: IncomingMessage, response: ServerResponse) => {
     send(response, {
       status: 417,

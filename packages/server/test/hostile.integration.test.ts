@@ -10,7 +10,7 @@ import { connect as tcpConnect, type Socket } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryRepeatabilityStore, type LogEntry } from "@acs-connect/server";
+import { createConnectHandler, MemoryRepeatabilityStore, type LogEntry } from "@acs-connect/server";
 import { BODY, KEY, TARGET, repeatability, send, signedHeaders, startServer, wellFormedCredentialLines, type TestServer } from "./helpers.ts";
 
 const here = import.meta.dirname;
@@ -189,6 +189,32 @@ describe("2. nothing is buffered for a caller who cannot authenticate", () => {
     expect(seen).toEqual(["stolen"]);
   });
 
+  it("asks for the body with 100 Continue only once the credential passed", async () => {
+    const server = await serve({}, { requestTimeoutMs: 2_000, headersTimeoutMs: 1_000 });
+    const refused = await raw(server.port, headersOnly(server.host, "Expect: 100-continue\r\nAuthorization: x\r\n"));
+    expect(refused).toMatch(/^HTTP\/1\.1 401 /);
+    expect(responsesIn(refused)).toBe(1);
+    // A client that waits for 100 Continue, and sends its body only then.
+    const body = JSON.stringify(BODY);
+    const headers = signedHeaders({ host: server.host, body });
+    const accepted = await new Promise<string>((resolve, reject) => {
+      const socket = tcpConnect(server.port, "127.0.0.1");
+      sockets.push(socket);
+      let answer = "";
+      socket.on("error", reject);
+      socket.on("data", (data) => {
+        answer += data.toString("utf8");
+        if (answer === "HTTP/1.1 100 Continue\r\n\r\n") socket.write(body);
+      });
+      socket.on("close", () => resolve(answer));
+      socket.write(
+        `POST ${TARGET} HTTP/1.1\r\nHost: ${server.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n` +
+          `x-ms-date: ${headers["x-ms-date"]}\r\nx-ms-content-sha256: ${headers["x-ms-content-sha256"]}\r\nAuthorization: ${headers.authorization}\r\n\r\n`,
+      );
+    });
+    expect(accepted).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  });
+
   it("answers 503 with Retry-After past the bytes of bodies in flight", async () => {
     // A chunked body counts as maxBodyBytes (its size is unknown until it ends), as send() makes them.
     const server = await serve({ maxBodyBytes: 2_000, maxBodyBytesInFlight: 3_000 });
@@ -317,6 +343,21 @@ describe("4. strict credentials", () => {
       `POST ${TARGET} HTTP/1.1\r\nHost: ${server.host}\r\nHost: other.example\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n${lines}\r\n${body}`,
     );
     expect(firstResponse(twoHosts)).toMatchObject({ status: 400, json: { error: { code: "DuplicateHeader", target: "Host" } } });
+  });
+});
+
+describe("4. strict credentials through the Fetch handler", () => {
+  it("answers 400 to two credentials that Headers joined into one value", async () => {
+    const handle = createConnectHandler({ connect: () => ({ callConnectionId: "x" }), auth: { accessKey: KEY, verifyToken: () => true } });
+    const body = JSON.stringify(BODY);
+    const headers = new Headers([
+      ["content-type", "application/json"],
+      ["authorization", "Bearer first"],
+      ["authorization", "Bearer second"],
+    ]);
+    const response = await handle(new Request(`http://127.0.0.1${TARGET}`, { method: "POST", body, headers }));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: "DuplicateHeader", target: "Authorization" } });
   });
 });
 
