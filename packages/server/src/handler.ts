@@ -12,7 +12,7 @@
  */
 import { hash, randomUUID } from "node:crypto";
 import type { CallConnectionProperties, ConnectRequest } from "@acs-connect/types";
-import { checkCredential, compileAuth, contentHash, verifySignature, type AuthOptions, type Credential } from "./auth.ts";
+import { checkCredential, compileAuth, contentHash, verifySignature, type AuthFailure, type AuthOptions, type Credential } from "./auth.ts";
 import { errorResponse, ServiceError, type OutgoingResponse } from "./errors.ts";
 import { BodyTooLargeError, ClientClosedError, readLimited, type IncomingExchange } from "./exchange.ts";
 import { apiVersion, routes, type ConnectHandler, type ConnectParameters, type Route } from "./generated/stubs/index.ts";
@@ -207,7 +207,9 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
     if (route instanceof Rejection) return rejected(route.response);
 
     const time = now();
-    const credential = await credentials(exchange, time);
+    const checked = credentials(exchange, time);
+    // HMAC is settled synchronously: awaiting it would cost a turn of the event loop per request.
+    const credential = checked instanceof Promise ? await checked : checked;
     if (credential instanceof Rejection) return rejected(credential.response);
 
     const bytes = await body(exchange, route);
@@ -281,10 +283,10 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
    * x-ms-date, the content hash's presence, a bearer token's verdict), so that a caller who
    * cannot authenticate never gets a byte of its body buffered.
    */
-  async function credentials(exchange: IncomingExchange, time: number): Promise<Credential | Rejection> {
+  function credentials(exchange: IncomingExchange, time: number): Credential | Rejection | Promise<Credential | Rejection> {
     const checked = checkCredential(exchange, auth, time, clockSkewMs);
-    const credential = checked instanceof Promise ? await checked : checked;
-    return "scheme" in credential ? credential : unauthorized(credential.message, auth.challenge);
+    const settle = (credential: Credential | AuthFailure) => ("scheme" in credential ? credential : unauthorized(credential.message, auth.challenge));
+    return checked instanceof Promise ? checked.then(settle) : settle(checked);
   }
 
   /**
