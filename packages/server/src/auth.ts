@@ -11,27 +11,53 @@
  * node:crypto rather than Web Crypto: its synchronous HMAC costs a fraction of a microsecond
  * per request against an `await` per digest, and Deno, Bun and Workers (nodejs_compat) have it.
  */
-import { createHmac, hash, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, hash, timingSafeEqual } from "node:crypto";
+import { parseImfFixdate } from "./generated/runtime/runtime.gen.ts";
 import type { IncomingExchange } from "./exchange.ts";
+
+/** What `verifyToken` may answer: accept (optionally naming the caller), or refuse. */
+export type TokenVerdict = boolean | { readonly principal: string };
 
 /** How requests authenticate. Configure the access key, a bearer-token verifier, or both. */
 export interface AuthOptions {
   /** The resource's access key, base64, as in the connection string's `accesskey`. */
   accessKey?: string;
-  /** Decides whether a bearer token is acceptable, e.g. by validating a Microsoft Entra ID token. */
-  verifyToken?: (token: string) => boolean | Promise<boolean>;
+  /**
+   * Decides whether a bearer token is acceptable, e.g. by validating a Microsoft Entra ID token.
+   * Return `{ principal }` (e.g. the token's `oid`) to name the caller: repeatable requests are
+   * remembered per principal, so a retry with a refreshed token still replays. `true` accepts
+   * the token and scopes its repeatable requests to that exact token; `false` refuses it.
+   * Called before any body byte is read.
+   */
+  verifyToken?: (token: string) => TokenVerdict | Promise<TokenVerdict>;
 }
 
-export type AuthResult = { ok: true; scheme: "hmac" | "bearer" } | { ok: false; message: string };
+/** A credential that passed every check that does not need the body. */
+export type Credential =
+  | { readonly scheme: "hmac"; readonly principal: string; readonly signature: Buffer; readonly date: string; readonly claimedHash: string; readonly host: string }
+  | { readonly scheme: "bearer"; readonly principal: string };
+
+/** A refusal: what to tell the caller (never how a signature mismatched). */
+export interface AuthFailure {
+  readonly message: string;
+}
 
 const SIGNED_HEADERS = "x-ms-date;host;x-ms-content-sha256";
 const HMAC_FORM = /^HMAC-SHA256\s+SignedHeaders=([^&\s]+)&Signature=(\S+)$/i;
 const BEARER_FORM = /^Bearer\s+(\S+)$/i;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/**
+ * Exactly the base64 of 32 bytes (an HMAC-SHA256 or a SHA-256): 43 characters and one `=`.
+ * Buffer.from(..., "base64") skips junk and stops at padding, so `sig + "AAAA"`, `sig + "!!"` or
+ * an inserted `.` decoded to the same bytes and verified; the form is checked before decoding.
+ */
+const BASE64_32 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
 /** Checks `auth` once, so that a typo fails at start-up rather than on the first request. */
 export function compileAuth(options: AuthOptions | undefined): {
   key: Buffer | undefined;
+  /** Names the key without revealing it: repeatable requests signed with it share this scope. */
+  keyPrincipal: string;
   verifyToken: AuthOptions["verifyToken"];
   challenge: string;
 } {
@@ -47,13 +73,23 @@ export function compileAuth(options: AuthOptions | undefined): {
     key = Buffer.from(options.accessKey, "base64");
   }
   if (options.verifyToken !== undefined && typeof options.verifyToken !== "function") {
-    throw new TypeError("auth.verifyToken must be a function (token) => boolean | Promise<boolean>.");
+    throw new TypeError("auth.verifyToken must be a function (token) => boolean | { principal } | a promise of either.");
   }
   const challenges = [
     ...(key ? [`HMAC-SHA256 SignedHeaders="${SIGNED_HEADERS}"`] : []),
     ...(options.verifyToken ? ["Bearer"] : []),
   ];
-  return { key, verifyToken: options.verifyToken, challenge: challenges.join(", ") };
+  return {
+    key,
+    // A domain-separated hash, shortened: enough to tell keys apart, useless for recovering one.
+    keyPrincipal: key ? `hmac:${principalHash(key)}` : "",
+    verifyToken: options.verifyToken,
+    challenge: challenges.join(", "),
+  };
+}
+
+function principalHash(secret: Buffer | string): string {
+  return createHash("sha256").update("acs-connect principal\n").update(secret).digest("base64url").slice(0, 22);
 }
 
 /** Base64 SHA-256 of the body, as `x-ms-content-sha256` carries it. */
@@ -61,65 +97,76 @@ export function contentHash(body: Uint8Array): string {
   return hash("sha256", body, "base64");
 }
 
-/** Whether the header carries a credential at all, checked before the body is read. */
-export function hasCredential(exchange: IncomingExchange): boolean {
-  const header = exchange.header("authorization");
-  return header !== undefined && header.trim() !== "";
-}
-
 function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-const HMAC_OK: AuthResult = { ok: true, scheme: "hmac" };
-const BEARER_OK: AuthResult = { ok: true, scheme: "bearer" };
+const fail = (message: string): AuthFailure => ({ message });
 
 /**
- * Verifies the request; `bodyHash` is the base64 SHA-256 of the bytes received. Synchronous
- * for HMAC (the common case costs no extra turn of the event loop), a promise for bearer tokens.
+ * Everything about the credential that does not need the body: its presence and form, the
+ * scheme, and for HMAC the signature's form, `x-ms-date` (IMF-fixdate, inside the skew) and the
+ * presence of `x-ms-content-sha256`; bearer tokens are verified here. A caller who fails any of
+ * these gets its 401 before the server reads (and buffers) a byte of its body.
  */
-export function verify(
+export function checkCredential(
   exchange: IncomingExchange,
-  bodyHash: string,
   auth: ReturnType<typeof compileAuth>,
   now: number,
   clockSkewMs: number,
-): AuthResult | Promise<AuthResult> {
+): Credential | AuthFailure | Promise<Credential | AuthFailure> {
   const header = (exchange.header("authorization") ?? "").trim();
+  if (header === "") return fail("The Authorization header is missing.");
   const hmac = HMAC_FORM.exec(header);
   if (hmac && auth.key) {
     if (hmac[1]!.toLowerCase() !== SIGNED_HEADERS) {
-      return { ok: false, message: `The Authorization header must sign exactly SignedHeaders=${SIGNED_HEADERS}.` };
+      return fail(`The Authorization header must sign exactly SignedHeaders=${SIGNED_HEADERS}.`);
     }
+    const signature = hmac[2]!;
+    if (!BASE64_32.test(signature)) return fail("The Authorization header's Signature must be the base64 of an HMAC-SHA256 (32 bytes).");
     const date = exchange.header("x-ms-date");
-    if (date === undefined) return { ok: false, message: "The x-ms-date header is missing; it is required with HMAC-SHA256." };
-    const time = Date.parse(date);
-    if (Number.isNaN(time)) return { ok: false, message: "The x-ms-date header is not an RFC 1123 date, e.g. Sun, 06 Nov 1994 08:49:37 GMT." };
+    if (date === undefined) return fail("The x-ms-date header is missing; it is required with HMAC-SHA256.");
+    const time = parseImfFixdate(date);
+    if (Number.isNaN(time)) return fail("The x-ms-date header is not an RFC 1123 date, e.g. Sun, 06 Nov 1994 08:49:37 GMT.");
     if (Math.abs(now - time) > clockSkewMs) {
-      return { ok: false, message: `The x-ms-date header is more than ${Math.round(clockSkewMs / 1000)} s away from the server's clock.` };
+      return fail(`The x-ms-date header is more than ${Math.round(clockSkewMs / 1000)} s away from the server's clock.`);
     }
     const claimedHash = exchange.header("x-ms-content-sha256");
-    if (claimedHash === undefined) {
-      return { ok: false, message: "The x-ms-content-sha256 header is missing; it is required with HMAC-SHA256." };
-    }
-    // Not a secret (the client computed it from a body it knows), so a plain comparison will do.
-    if (claimedHash !== bodyHash) {
-      return { ok: false, message: "The x-ms-content-sha256 header does not match the SHA-256 of the request body." };
-    }
+    if (claimedHash === undefined) return fail("The x-ms-content-sha256 header is missing; it is required with HMAC-SHA256.");
+    if (!BASE64_32.test(claimedHash)) return fail("The x-ms-content-sha256 header must be the base64 SHA-256 of the request body.");
     const host = exchange.header("host");
-    if (host === undefined) return { ok: false, message: "The Host header is missing." };
-    const expected = createHmac("sha256", auth.key)
-      .update(`${exchange.method}\n${exchange.target}\n${date};${host};${claimedHash}`, "utf8")
-      .digest();
-    if (!sameBytes(Buffer.from(hmac[2]!, "base64"), expected)) return { ok: false, message: "The request signature is invalid." };
-    return HMAC_OK;
+    if (host === undefined) return fail("The Host header is missing.");
+    return { scheme: "hmac", principal: auth.keyPrincipal, signature: Buffer.from(signature, "base64"), date, claimedHash, host };
   }
   const bearer = BEARER_FORM.exec(header);
   if (bearer && auth.verifyToken) {
-    return Promise.resolve(auth.verifyToken(bearer[1]!)).then((accepted) =>
-      accepted ? BEARER_OK : { ok: false, message: "The bearer token was not accepted." },
-    );
+    const token = bearer[1]!;
+    return Promise.resolve(auth.verifyToken(token)).then((verdict): Credential | AuthFailure => {
+      if (verdict === true) return { scheme: "bearer", principal: `bearer:${principalHash(token)}` };
+      if (verdict && typeof verdict === "object") {
+        if (typeof verdict.principal !== "string" || verdict.principal === "") {
+          throw new TypeError("auth.verifyToken returned an object without a non-empty string principal.");
+        }
+        return { scheme: "bearer", principal: `bearer:${verdict.principal}` };
+      }
+      return fail("The bearer token was not accepted.");
+    });
   }
   const accepted = [auth.key ? "HMAC-SHA256 (access key)" : undefined, auth.verifyToken ? "Bearer" : undefined].filter(Boolean);
-  return { ok: false, message: `The Authorization header must use ${accepted.join(" or ")}.` };
+  return fail(`The Authorization header must use ${accepted.join(" or ")}.`);
+}
+
+/**
+ * The checks that need the body: for HMAC, the content hash against the bytes received and the
+ * signature over method, target, date, host and hash, compared in constant time. Bearer
+ * credentials were settled by `checkCredential`.
+ */
+export function verifySignature(exchange: IncomingExchange, credential: Credential, bodyHash: string, key: Buffer | undefined): AuthFailure | undefined {
+  if (credential.scheme !== "hmac" || !key) return undefined;
+  // Not a secret (the client computed it from a body it knows), so a plain comparison will do.
+  if (credential.claimedHash !== bodyHash) return fail("The x-ms-content-sha256 header does not match the SHA-256 of the request body.");
+  const expected = createHmac("sha256", key)
+    .update(`${exchange.method}\n${exchange.target}\n${credential.date};${credential.host};${credential.claimedHash}`, "utf8")
+    .digest();
+  return sameBytes(credential.signature, expected) ? undefined : fail("The request signature is invalid.");
 }

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /**
  * `acs-connect-server`: serves the Connect operation over HTTP with the built-in mock or a
- * handler module, and prints the URL and a connection string for clients.
+ * handler module, and prints the URL and a connection string for clients. The connection string
+ * holds the access key only when the CLI generated it: a key it was given stays out of its
+ * output (terminals, CI logs and log collectors keep what a server prints).
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -21,7 +24,13 @@ Options:
   --port <n>           port to listen on (default 8080; 0 picks a free port)
   --host <address>     address to bind (default 127.0.0.1)
   --access-key <key>   the base64 access key clients sign requests with
-                       (default: $ACS_CONNECT_ACCESS_KEY, else a new random key)
+                       (default: $ACS_CONNECT_ACCESS_KEY, else a new random key,
+                       which is printed). Other users of this machine can read
+                       it in the process list: prefer --access-key-file or
+                       $ACS_CONNECT_ACCESS_KEY for a key that matters.
+  --access-key-file <path>
+                       read the access key from a file (surrounding whitespace
+                       ignored)
   --handler <module>   a module exporting \`connect\` (or a default function) to
                        serve instead of the built-in mock
   --quiet              do not log requests
@@ -40,6 +49,7 @@ function parse() {
       port: { type: "string", default: "8080" },
       host: { type: "string", default: "127.0.0.1" },
       "access-key": { type: "string" },
+      "access-key-file": { type: "string" },
       handler: { type: "string" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -62,7 +72,26 @@ if (values.help) {
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) usageError(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
 const host = values.host;
-const accessKey = values["access-key"] ?? process.env.ACS_CONNECT_ACCESS_KEY ?? randomBytes(32).toString("base64");
+if (values["access-key"] !== undefined && values["access-key-file"] !== undefined) usageError("give --access-key or --access-key-file, not both");
+let keySource: string | undefined;
+let givenKey: string | undefined;
+if (values["access-key-file"] !== undefined) {
+  try {
+    givenKey = readFileSync(values["access-key-file"], "utf8").trim();
+  } catch (error) {
+    usageError(`--access-key-file ${values["access-key-file"]} could not be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  keySource = "--access-key-file";
+} else if (values["access-key"] !== undefined) {
+  givenKey = values["access-key"];
+  keySource = "--access-key";
+} else if (process.env.ACS_CONNECT_ACCESS_KEY !== undefined) {
+  givenKey = process.env.ACS_CONNECT_ACCESS_KEY;
+  keySource = "$ACS_CONNECT_ACCESS_KEY";
+}
+const accessKey = givenKey ?? randomBytes(32).toString("base64");
+// Only a key this process made up is shown; a given one is named by where it came from.
+const shownKey = keySource === undefined ? accessKey : `<the key from ${keySource}>`;
 
 let connect: ConnectHandlerOptions["connect"] = mockConnect;
 let handlerName = "the built-in mock";
@@ -100,7 +129,7 @@ let handle: ReturnType<typeof createConnectHandler>;
 try {
   handle = createConnectHandler({ connect, auth: { accessKey }, logger });
 } catch (error) {
-  usageError(error instanceof Error ? error.message.replace(/^auth\.accessKey/, "--access-key") : String(error));
+  usageError(error instanceof Error ? error.message.replace(/^auth\.accessKey/, keySource ?? "--access-key") : String(error));
 }
 const server = createNodeServer(handle);
 
@@ -123,7 +152,7 @@ server.listen(port, host, () => {
   const url = `http://${urlHost}:${actualPort}`;
   write(`acs-connect-server: serving Connect (api-version ${apiVersion}) with ${handlerName}`);
   write(`  url:               ${url}`);
-  write(`  connection string: endpoint=${url}/;accesskey=${accessKey}`);
+  write(`  connection string: endpoint=${url}/;accesskey=${shownKey}`);
   if (!/^(127\.|localhost$|::1$)/.test(host)) {
     write("  warning: plain HTTP on a non-loopback address; put TLS in front of it for anything but local testing.");
   }

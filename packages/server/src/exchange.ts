@@ -13,6 +13,15 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/**
+ * Thrown by `readBody` when the client goes away before the whole body arrived: an ordinary
+ * event on the internet (a cancelled upload, a dropped connection), not a server failure.
+ */
+export class ClientClosedError extends Error {
+  override readonly name = "ClientClosedError";
+}
+
+/** The request as the runtime reads it, whatever the transport. */
 export interface IncomingExchange {
   /** The method, upper case. */
   readonly method: string;
@@ -20,6 +29,8 @@ export interface IncomingExchange {
   readonly target: string;
   /** A header value by lower-case name (repeated headers joined with ", "). */
   header(name: string): string | undefined;
+  /** Whether the header (lower-case name) arrived on more than one line, as far as the transport can tell. */
+  isRepeated(name: string): boolean;
   /** Reads the whole body; rejects with BodyTooLargeError past `limit` bytes. */
   readBody(limit: number): Promise<Uint8Array>;
   /** Aborted when the client goes away; created on first use. */

@@ -3,20 +3,22 @@
  * `(request: Request) => Promise<Response>`, driven by the generated route table and
  * validators.
  *
- * A request passes, in order: routing (404, 405), the credential's presence (401), the body's
- * size and media type (413, 415), authentication (401), parameters (400), the body (400), the
- * repeatability headers (400, 412, 409, replay) and finally the handler. Every failure is a
+ * A request passes, in order (see `pipeline`): framing (400 for a missing or repeated Host or a
+ * repeated Authorization, 417), routing (404, 405), credentials (401, all but the signature, before
+ * any body byte is read), the body's size, media type and share of the bytes in flight (413, 415,
+ * 503), the signature over the bytes received (401), parameters (400), the JSON body (400),
+ * repeatability (400, 412, 409, replay) and finally the handler. Every failure is a
  * `CommunicationErrorResponse` naming the field or header at fault.
  */
 import { hash, randomUUID } from "node:crypto";
 import type { CallConnectionProperties, ConnectRequest } from "@acs-connect/types";
-import { compileAuth, contentHash, hasCredential, verify, type AuthOptions } from "./auth.ts";
+import { checkCredential, compileAuth, contentHash, verifySignature, type AuthFailure, type AuthOptions, type Credential } from "./auth.ts";
 import { errorResponse, ServiceError, type OutgoingResponse } from "./errors.ts";
-import { BodyTooLargeError, readLimited, type IncomingExchange } from "./exchange.ts";
+import { BodyTooLargeError, ClientClosedError, readLimited, type IncomingExchange } from "./exchange.ts";
 import { apiVersion, routes, type ConnectHandler, type ConnectParameters, type Route } from "./generated/stubs/index.ts";
 import { requestValidators, responseValidators, type SchemaValidator } from "./generated/validators/validators.gen.js";
 import { MemoryRepeatabilityStore, type RepeatabilityStore, type StoredResponse } from "./repeatability.ts";
-import { parseImfFixdate } from "./dates.ts";
+import { parseImfFixdate } from "./generated/runtime/runtime.gen.ts";
 import { bodyProblems, jsonPath, queryValue, readParameters } from "./validation.ts";
 
 /** What a handler learns about the request besides its body. */
@@ -46,11 +48,14 @@ export interface LogEntry {
 
 /** Where the runtime reports requests and failures. Any method may be left out. */
 export interface Logger {
+  /** Events that are normal on the internet but may help debugging, e.g. a client that abandoned its upload. */
+  debug?(entry: LogEntry): void;
   info?(entry: LogEntry): void;
   warn?(entry: LogEntry): void;
   error?(entry: LogEntry): void;
 }
 
+/** What `createConnectHandler` is configured with. */
 export interface ConnectHandlerOptions {
   /** Implements Connect: gets the validated request, returns the call connection. */
   connect: ConnectHandler<ConnectContext>;
@@ -64,6 +69,12 @@ export interface ConnectHandlerOptions {
   clockSkewMs?: number;
   /** The largest accepted body (default 1 MiB). */
   maxBodyBytes?: number;
+  /**
+   * The most body bytes being received at once, over all requests (default 64 MiB). A request
+   * whose body would pass it gets 503 with Retry-After; the declared Content-Length is counted,
+   * or `maxBodyBytes` for a chunked body, so it must be at least `maxBodyBytes`.
+   */
+  maxBodyBytesInFlight?: number;
   /** How long a repeat waits for the first request of its id to finish before a 409 (default 10 s). */
   inFlightWaitMs?: number;
   /**
@@ -82,9 +93,13 @@ export interface ConnectFetchHandler {
   (request: Request): Promise<Response>;
 }
 
-/** The transport-independent core, reached by `createNodeServer` without Fetch objects. */
+/**
+ * The transport-independent core, reached by `createNodeServer` without Fetch objects. Internal:
+ * not exported from the package, so that the exchange shape can change without a major release.
+ */
 export const CORE: unique symbol = Symbol.for("acs-connect.server.core");
 
+/** The core's signature: one exchange in, one response out. */
 export type CoreHandler = (exchange: IncomingExchange) => Promise<OutgoingResponse>;
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -136,6 +151,11 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
   const windowMs = positive("repeatabilityWindowMs", options.repeatabilityWindowMs, MINUTES_5);
   const clockSkewMs = positive("clockSkewMs", options.clockSkewMs, MINUTES_5);
   const maxBodyBytes = positive("maxBodyBytes", options.maxBodyBytes, 1024 * 1024);
+  const maxBodyBytesInFlight = positive("maxBodyBytesInFlight", options.maxBodyBytesInFlight, 64 * 1024 * 1024);
+  if (maxBodyBytesInFlight < maxBodyBytes) {
+    throw new RangeError(`maxBodyBytesInFlight (${maxBodyBytesInFlight}) must be at least maxBodyBytes (${maxBodyBytes}), or no chunked body could ever be received.`);
+  }
+  let bodyBytesInFlight = 0;
   const inFlightWaitMs = positive("inFlightWaitMs", options.inFlightWaitMs, 10_000);
   const validateResponses = options.validateResponses ?? process.env.NODE_ENV !== "production";
   const logger = options.logger ?? {};
@@ -153,7 +173,12 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
     try {
       outcome = await pipeline(exchange, rawPath, queryAt === -1 ? "" : exchange.target.slice(queryAt + 1), requestId);
     } catch (error) {
-      logger.error?.({ message: "unexpected failure", requestId, method: exchange.method, path: rawPath, error });
+      if (error instanceof ClientClosedError || exchange.signal.aborted) {
+        // Nobody is left to answer; an abandoned upload is routine, not a server failure.
+        logger.debug?.({ message: "client closed the connection before the request was complete", requestId, method: exchange.method, path: rawPath });
+      } else {
+        logger.error?.({ message: "unexpected failure", requestId, method: exchange.method, path: rawPath, error });
+      }
       outcome = rejected(internalError(requestId));
     }
     const response = outcome.response;
@@ -170,74 +195,181 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
     return response;
   }
 
+  /**
+   * The steps a request passes, top to bottom. Each step returns either a Rejection (answered
+   * as is, the handler not called) or what the next step needs.
+   */
   async function pipeline(exchange: IncomingExchange, rawPath: string, rawQuery: string, requestId: string): Promise<Outcome> {
-    // Routing. The colon in `callConnections:connect` may arrive percent-encoded.
+    const framed = framing(exchange);
+    if (framed instanceof Rejection) return rejected(framed.response);
+
+    const route = routing(exchange.method, rawPath);
+    if (route instanceof Rejection) return rejected(route.response);
+
+    const time = now();
+    const checked = credentials(exchange, time);
+    // HMAC is settled synchronously: awaiting it would cost a turn of the event loop per request.
+    const credential = checked instanceof Promise ? await checked : checked;
+    if (credential instanceof Rejection) return rejected(credential.response);
+
+    const bytes = await body(exchange, route);
+    if (bytes instanceof Rejection) return rejected(bytes.response);
+
+    const bodyHash = contentHash(bytes);
+    const signed = signature(exchange, credential, bodyHash);
+    if (signed instanceof Rejection) return rejected(signed.response);
+
+    const parameters = parametersOf(exchange, route, rawQuery);
+    if (parameters instanceof Rejection) return rejected(parameters.response);
+
+    const payload = requestBody(route, bytes);
+    if (payload instanceof Rejection) return rejected(payload.response);
+
+    const call: Call = {
+      route,
+      payload,
+      context: new RequestContext(parameters, requestId, credential.scheme === "hmac" ? HMAC_AUTH : BEARER_AUTH, exchange),
+      exchange,
+    };
+    if (parameters.repeatabilityRequestID === undefined || parameters.repeatabilityFirstSent === undefined) {
+      return { response: await invoke(call), executed: true };
+    }
+    return repeatability(call, credential.principal, parameters.repeatabilityRequestID, parameters.repeatabilityFirstSent, fingerprintOf(exchange, bodyHash), time);
+  }
+
+  /**
+   * Framing: one Host and one Authorization (RFC 9112 section 3.2: two Host lines are a 400;
+   * two credentials leave it open which one a proxy checked), and no expectation but 100-continue.
+   */
+  function framing(exchange: IncomingExchange): true | Rejection {
+    for (const name of ["Host", "Authorization"]) {
+      if (exchange.isRepeated(name.toLowerCase())) {
+        return new Rejection(errorResponse(400, "DuplicateHeader", `The ${name} header must appear once.`, { target: name }));
+      }
+    }
+    if (exchange.header("host") === undefined) {
+      return new Rejection(errorResponse(400, "MissingHeader", "The Host header is missing; HTTP/1.1 requires it.", { target: "Host" }));
+    }
+    const expect = exchange.header("expect");
+    if (expect !== undefined && expect.trim().toLowerCase() !== "100-continue") {
+      return new Rejection(errorResponse(417, "ExpectationFailed", `The expectation ${expect} is not supported; only 100-continue is.`, { target: "Expect" }));
+    }
+    return true;
+  }
+
+  /** Routing: the path (its colon may arrive percent-encoded) and the method, 404 or 405. */
+  function routing(method: string, rawPath: string): Route | Rejection {
     let path = rawPath;
     if (rawPath.includes("%")) {
       try {
         path = decodeURIComponent(rawPath);
       } catch {
-        return rejected(errorResponse(404, "NotFound", "No operation has this path."));
+        return new Rejection(errorResponse(404, "NotFound", "No operation has this path."));
       }
     }
-    let match: CompiledRoute | undefined;
     let pathKnown = false;
     for (const candidate of compiled) {
       if (!candidate.pattern.test(path)) continue;
+      if (candidate.route.method === method) return candidate.route;
       pathKnown = true;
-      if (candidate.route.method === exchange.method) {
-        match = candidate;
-        break;
-      }
     }
-    if (!pathKnown) return rejected(errorResponse(404, "NotFound", `No operation has the path ${path}.`, { target: "path" }));
-    if (!match) {
-      const allow = [...new Set(compiled.filter((candidate) => candidate.pattern.test(path)).map((candidate) => candidate.route.method))].join(", ");
-      return rejected(
-        errorResponse(405, "MethodNotAllowed", `${path} accepts ${allow}, not ${exchange.method}.`, { target: "method", headers: { allow } }),
+    if (!pathKnown) return new Rejection(errorResponse(404, "NotFound", `No operation has the path ${path}.`, { target: "path" }));
+    const allow = [...new Set(compiled.filter((candidate) => candidate.pattern.test(path)).map((candidate) => candidate.route.method))].join(", ");
+    return new Rejection(errorResponse(405, "MethodNotAllowed", `${path} accepts ${allow}, not ${method}.`, { target: "method", headers: { allow } }));
+  }
+
+  /**
+   * Credentials: everything that does not need the body (the scheme, the signature's form,
+   * x-ms-date, the content hash's presence, a bearer token's verdict), so that a caller who
+   * cannot authenticate never gets a byte of its body buffered.
+   */
+  function credentials(exchange: IncomingExchange, time: number): Credential | Rejection | Promise<Credential | Rejection> {
+    const checked = checkCredential(exchange, auth, time, clockSkewMs);
+    const settle = (credential: Credential | AuthFailure) => ("scheme" in credential ? credential : unauthorized(credential.message, auth.challenge));
+    return checked instanceof Promise ? checked.then(settle) : settle(checked);
+  }
+
+  /**
+   * The body: its size from Content-Length, its media type, charset and encoding, a share of the
+   * bytes in flight, then the bytes themselves (413 past the limit).
+   */
+  async function body(exchange: IncomingExchange, route: Route): Promise<Uint8Array | Rejection> {
+    const declaredLength = exchange.header("content-length");
+    const declared = declaredLength === undefined ? undefined : Number(declaredLength);
+    if (declared !== undefined && declared > maxBodyBytes) {
+      return new Rejection(
+        errorResponse(413, "PayloadTooLarge", `The request body is larger than ${maxBodyBytes} bytes.`, { target: "body", headers: { connection: "close" } }),
       );
     }
-    const route = match.route;
+    const hasBody = (declared !== undefined && declared !== 0) || exchange.header("transfer-encoding") !== undefined;
+    const media = mediaProblem(exchange, route, hasBody);
+    if (media) return media;
+    // Bytes of bodies being received right now, over all requests: the memory an upload flood can take.
+    const reserved = !hasBody ? 0 : (declared ?? maxBodyBytes);
+    if (reserved > 0 && bodyBytesInFlight + reserved > maxBodyBytesInFlight) {
+      return new Rejection(
+        errorResponse(503, "ServerBusy", "The server is receiving too many request bodies at once; retry after the time in Retry-After.", {
+          headers: { "retry-after": "1", connection: "close" },
+        }),
+      );
+    }
+    bodyBytesInFlight += reserved;
+    try {
+      return await exchange.readBody(maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        return new Rejection(errorResponse(413, "PayloadTooLarge", error.message, { target: "body", headers: { connection: "close" } }));
+      }
+      throw error;
+    } finally {
+      bodyBytesInFlight -= reserved;
+    }
+  }
 
-    if (!hasCredential(exchange)) return unauthorized("The Authorization header is missing.", auth.challenge);
-
-    // The body: size first (from Content-Length, before reading), then media type.
-    const declaredLength = exchange.header("content-length");
-    if (declaredLength !== undefined && Number(declaredLength) > maxBodyBytes) {
-      return rejected(errorResponse(413, "PayloadTooLarge", `The request body is larger than ${maxBodyBytes} bytes.`, { target: "body" }));
+  /** The media type the route reads, UTF-8 and no content coding: 415 naming the header otherwise. */
+  function mediaProblem(exchange: IncomingExchange, route: Route, hasBody: boolean): Rejection | undefined {
+    const encoding = exchange.header("content-encoding");
+    if (encoding !== undefined && encoding.trim() !== "" && encoding.trim().toLowerCase() !== "identity") {
+      return new Rejection(
+        errorResponse(415, "UnsupportedMediaType", `The request body must not be encoded; Content-Encoding ${encoding} is not supported.`, {
+          target: "Content-Encoding",
+        }),
+      );
     }
     const contentType = exchange.header("content-type");
-    const hasBody = (declaredLength !== undefined && declaredLength !== "0") || exchange.header("transfer-encoding") !== undefined;
-    if (route.body && (hasBody || contentType !== undefined)) {
-      const mediaType = contentType?.split(";")[0]!.trim().toLowerCase();
-      if (mediaType !== route.body.contentType) {
-        return rejected(
-          errorResponse(415, "UnsupportedMediaType", `The request body must be ${route.body.contentType}${contentType ? `, not ${contentType}` : ""}.`, {
-            target: "Content-Type",
-          }),
+    if (!route.body || (!hasBody && contentType === undefined)) return undefined;
+    const [type, ...parameters] = (contentType ?? "").split(";");
+    if (type!.trim().toLowerCase() !== route.body.contentType) {
+      return new Rejection(
+        errorResponse(415, "UnsupportedMediaType", `The request body must be ${route.body.contentType}${contentType ? `, not ${contentType}` : ""}.`, {
+          target: "Content-Type",
+        }),
+      );
+    }
+    for (const parameter of parameters) {
+      const [name, value = ""] = parameter.split("=");
+      if (name!.trim().toLowerCase() !== "charset") continue;
+      const charset = value.trim().replace(/^"(.*)"$/, "$1").toLowerCase();
+      if (charset !== "utf-8" && charset !== "utf8") {
+        return new Rejection(
+          errorResponse(415, "UnsupportedMediaType", `The request body must be UTF-8, not charset ${charset}.`, { target: "Content-Type" }),
         );
       }
     }
-    let body: Uint8Array;
-    try {
-      body = await exchange.readBody(maxBodyBytes);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        return rejected(errorResponse(413, "PayloadTooLarge", error.message, { target: "body", headers: { connection: "close" } }));
-      }
-      throw error;
-    }
+    return undefined;
+  }
 
-    const bodyHash = contentHash(body);
-    const time = now();
-    const verified = verify(exchange, bodyHash, auth, time, clockSkewMs);
-    const authenticated = verified instanceof Promise ? await verified : verified;
-    if (!authenticated.ok) return unauthorized(authenticated.message, auth.challenge);
+  /** The signature: for HMAC, the content hash and the signature over the bytes received. */
+  function signature(exchange: IncomingExchange, credential: Credential, bodyHash: string): true | Rejection {
+    const failure = verifySignature(exchange, credential, bodyHash, auth.key);
+    return failure ? unauthorized(failure.message, auth.challenge) : true;
+  }
 
-    // Parameters, api-version first: it decides how everything else is read.
+  /** Parameters: api-version first (it decides how everything else is read), then each declared one. */
+  function parametersOf(exchange: IncomingExchange, route: Route, rawQuery: string): ConnectParameters | Rejection {
     const version = queryValue(rawQuery, "api-version");
     if (version !== undefined && version !== "" && version !== apiVersion) {
-      return rejected(
+      return new Rejection(
         errorResponse(400, "UnsupportedApiVersion", `The api-version ${version} is not supported; this server implements ${apiVersion}.`, {
           target: "api-version",
         }),
@@ -245,47 +377,49 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
     }
     const values: Record<string, string> = {};
     const problem = readParameters(route.parameters, rawQuery, exchange, values);
-    if (problem) return rejected(errorResponse(400, problem.code, problem.message, { target: problem.target }));
+    if (problem) return new Rejection(errorResponse(400, problem.code, problem.message, { target: problem.target }));
     const parameters = values as unknown as ConnectParameters;
-    const requestIdHeader = parameters.repeatabilityRequestID;
-    const firstSent = parameters.repeatabilityFirstSent;
-    if ((requestIdHeader === undefined) !== (firstSent === undefined)) {
-      const missing = requestIdHeader === undefined ? "Repeatability-Request-ID" : "Repeatability-First-Sent";
-      const present = requestIdHeader === undefined ? "Repeatability-First-Sent" : "Repeatability-Request-ID";
-      return rejected(errorResponse(400, "MissingParameter", `The header ${missing} is required with ${present}.`, { target: missing }));
+    if ((parameters.repeatabilityRequestID === undefined) !== (parameters.repeatabilityFirstSent === undefined)) {
+      const missing = parameters.repeatabilityRequestID === undefined ? "Repeatability-Request-ID" : "Repeatability-First-Sent";
+      const present = parameters.repeatabilityRequestID === undefined ? "Repeatability-First-Sent" : "Repeatability-Request-ID";
+      return new Rejection(errorResponse(400, "MissingParameter", `The header ${missing} is required with ${present}.`, { target: missing }));
     }
+    return parameters;
+  }
 
-    // The body.
+  /** The request body as JSON, validated against the route's schema. */
+  function requestBody(route: Route, bytes: Uint8Array): ConnectRequest | Rejection {
+    if (!route.body) return undefined as unknown as ConnectRequest;
+    if (bytes.byteLength === 0) {
+      return route.body.required
+        ? new Rejection(errorResponse(400, "MissingBody", "The request body is required.", { target: "body" }))
+        : (undefined as unknown as ConnectRequest);
+    }
     let payload: unknown;
-    if (route.body) {
-      if (body.byteLength === 0) {
-        if (route.body.required) return rejected(errorResponse(400, "MissingBody", "The request body is required.", { target: "body" }));
-      } else {
-        try {
-          payload = JSON.parse(UTF8.decode(body));
-        } catch (error) {
-          const reason = error instanceof SyntaxError ? error.message : "it is not valid UTF-8";
-          return rejected(errorResponse(400, "InvalidJson", `The request body is not valid JSON: ${reason}.`, { target: "body" }));
-        }
-        const validator = (requestValidators as Record<string, SchemaValidator>)[route.body.schema];
-        if (validator && !validator(payload)) {
-          const details = bodyProblems(validator.errors);
-          return rejected(
-            errorResponse(400, "InvalidRequestBody", `The request body does not match ${route.body.schema}: ${details.map((d) => d.message).join(" ")}`, {
-              target: details[0]?.target,
-              details,
-            }),
-          );
-        }
-      }
+    try {
+      payload = JSON.parse(UTF8.decode(bytes));
+    } catch (error) {
+      const reason = error instanceof SyntaxError ? error.message : "it is not valid UTF-8";
+      return new Rejection(errorResponse(400, "InvalidJson", `The request body is not valid JSON: ${reason}.`, { target: "body" }));
     }
-
-    const context = new RequestContext(parameters, requestId, authenticated.scheme === "hmac" ? HMAC_AUTH : BEARER_AUTH, exchange);
-    if (requestIdHeader === undefined || firstSent === undefined) {
-      return { response: await invoke(route, payload as ConnectRequest, context, requestId, exchange), executed: true };
+    const validator = (requestValidators as Record<string, SchemaValidator>)[route.body.schema];
+    if (validator && !validator(payload)) {
+      const details = bodyProblems(validator.errors);
+      return new Rejection(
+        errorResponse(400, "InvalidRequestBody", `The request body does not match ${route.body.schema}: ${details.map((d) => d.message).join(" ")}`, {
+          target: details[0]?.target,
+          details,
+        }),
+      );
     }
+    return payload as ConnectRequest;
+  }
 
-    // Repeatability.
+  /**
+   * Repeatability: First-Sent inside the window, then the id claimed in the store; a repeat of a
+   * finished request replays it, a repeat of one in flight waits for it (or 409).
+   */
+  async function repeatability(call: Call, principal: string, requestIdHeader: string, firstSent: string, fingerprint: string, time: number): Promise<Outcome> {
     const firstSentAt = parseImfFixdate(firstSent);
     if (firstSentAt < time - windowMs) {
       return rejected(
@@ -298,21 +432,19 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
       );
     }
     if (firstSentAt > time + clockSkewMs) {
-      return rejected(
-        errorResponse(400, "InvalidParameter", "Repeatability-First-Sent is in the future.", { target: "Repeatability-First-Sent" }),
-      );
+      return rejected(errorResponse(400, "InvalidParameter", "Repeatability-First-Sent is in the future.", { target: "Repeatability-First-Sent" }));
     }
-    const id = requestIdHeader.toLowerCase();
-    const fingerprint = hash("sha256", `${exchange.method} ${exchange.target}\n${bodyHash}`, "base64");
+    // Scoped to the caller: another principal's record with the same id is never found.
+    const id = `${principal} ${requestIdHeader.toLowerCase()}`;
     const waitUntil = performance.now() + inFlightWaitMs;
     // A repeat that waited for a first request which then failed with 5xx claims the id again.
     for (let round = 0; round < 3; round++) {
-      const claimed = store.claim(id, fingerprint, firstSentAt + windowMs);
+      const claimed = store.claim(id, fingerprint, firstSentAt + windowMs, principal);
       const claim = claimed instanceof Promise ? await claimed : claimed;
       if (claim.state === "claimed") {
         let response: OutgoingResponse;
         try {
-          response = await invoke(route, payload as ConnectRequest, context, requestId, exchange);
+          response = await invoke(call);
         } catch (error) {
           await store.release(id);
           throw error;
@@ -344,19 +476,15 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
     );
   }
 
-  async function invoke(
-    route: Route,
-    request: ConnectRequest,
-    context: ConnectContext,
-    requestId: string,
-    exchange: IncomingExchange,
-  ): Promise<OutgoingResponse> {
+  /** Invoke: the handler, its ServiceErrors in the API's shape, and (optionally) its result validated. */
+  async function invoke({ route, payload, context, exchange }: Call): Promise<OutgoingResponse> {
+    const requestId = context.requestId;
     const handler = handlers[route.handler];
     if (!handler) return errorResponse(501, "NotImplemented", `${route.operationId} is not implemented by this server.`);
     let result: CallConnectionProperties;
     try {
       // A synchronous handler's result is used as is: awaiting it would cost a turn of the loop.
-      const returned = handler(request, context);
+      const returned = handler(payload, context);
       result = returned instanceof Promise ? await returned : returned;
     } catch (error) {
       if (error instanceof ServiceError) {
@@ -392,6 +520,8 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
       method: request.method.toUpperCase(),
       target: `${url.pathname}${url.search}`,
       header: (name) => request.headers.get(name) ?? (name === "host" ? url.host : undefined),
+      // Headers joins repeated lines with ", ", which no single Host or credential contains.
+      isRepeated: (name) => (name === "host" ? request.headers.get("host")?.includes(",") === true : name === "authorization" ? REPEATED_CREDENTIAL.test(request.headers.get(name) ?? "") : false),
       readBody: (limit) => readLimited(request.body, limit),
       signal: request.signal,
     };
@@ -410,11 +540,32 @@ interface Outcome {
 
 const rejected = (response: OutgoingResponse): Outcome => ({ response, executed: false });
 
-const unauthorized = (message: string, challenge: string): Outcome =>
-  rejected(errorResponse(401, "Unauthorized", message, { target: "Authorization", headers: { "www-authenticate": challenge } }));
+/** A pipeline step's refusal: the response to send instead of going on. */
+class Rejection {
+  constructor(readonly response: OutgoingResponse) {}
+}
+
+/** What the handler is invoked with, once every check has passed. */
+interface Call {
+  route: Route;
+  payload: ConnectRequest;
+  context: RequestContext;
+  exchange: IncomingExchange;
+}
+
+const unauthorized = (message: string, challenge: string): Rejection =>
+  new Rejection(errorResponse(401, "Unauthorized", message, { target: "Authorization", headers: { "www-authenticate": challenge } }));
+
+/** What identifies "the same request" for repeatability: method, target and the body's hash. */
+function fingerprintOf(exchange: IncomingExchange, bodyHash: string): string {
+  return hash("sha256", `${exchange.method} ${exchange.target}\n${bodyHash}`, "base64");
+}
 
 const internalError = (requestId: string): OutgoingResponse =>
   errorResponse(500, "InternalServerError", `The server failed to process the request; quote x-ms-request-id ${requestId}.`);
+
+/** Two credentials joined by Headers: a comma followed by a second scheme. */
+const REPEATED_CREDENTIAL = /,\s*(?:HMAC-SHA256|Bearer)\s/i;
 
 const HMAC_AUTH = Object.freeze({ scheme: "hmac" as const });
 const BEARER_AUTH = Object.freeze({ scheme: "bearer" as const });

@@ -3,6 +3,10 @@
  * api-version 2025-05-15, spec-driven: routing, validation and the handler types come from the
  * layer `pnpm generate` renders from the OpenAPI document.
  *
+ * The exports are exactly what the README documents. The route table, the compiled validators
+ * and the transport-independent core stay internal, so that they can follow the spec and the
+ * runtime without a breaking release.
+ *
  * @example
  * ```ts
  * import { createConnectHandler, createNodeServer, mockConnect } from "@acs-connect/server";
@@ -12,12 +16,10 @@
  * @packageDocumentation
  */
 export {
-  CORE,
   createConnectHandler,
   type ConnectContext,
   type ConnectFetchHandler,
   type ConnectHandlerOptions,
-  type CoreHandler,
   type LogEntry,
   type Logger,
 } from "./handler.ts";
@@ -30,9 +32,6 @@ export {
   type RepeatabilityStore,
   type StoredResponse,
 } from "./repeatability.ts";
-export { ServiceError, type ErrorDetail, type OutgoingResponse } from "./errors.ts";
-export type { AuthOptions } from "./auth.ts";
-export type { IncomingExchange } from "./exchange.ts";
-export * from "./generated/stubs/index.ts";
-export { requestValidators, responseValidators } from "./generated/validators/validators.gen.js";
-export type { SchemaValidator } from "./generated/validators/validators.gen.js";
+export { ServiceError, type ErrorDetail } from "./errors.ts";
+export type { AuthOptions, TokenVerdict } from "./auth.ts";
+export { apiVersion, type ConnectHandler, type ConnectParameters } from "./generated/stubs/index.ts";

@@ -45,7 +45,8 @@ function run(args: string[], env: Record<string, string> = {}): { child: ChildPr
   return { child, output: () => output, exited };
 }
 
-async function start(args: string[] = [], env: Record<string, string> = {}): Promise<Started> {
+/** Starts the CLI; `key` is the access key it was given (and does not print), if any. */
+async function start(args: string[] = [], env: Record<string, string> = {}, key?: string): Promise<Started> {
   const process = run(["--port", "0", ...args], env);
   const deadline = Date.now() + 20_000;
   let match: RegExpMatchArray | null = null;
@@ -54,7 +55,7 @@ async function start(args: string[] = [], env: Record<string, string> = {}): Pro
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   const port = Number(match[2]);
-  return { ...process, url: match[1]!, port, host: `127.0.0.1:${port}`, accessKey: match[3]! };
+  return { ...process, url: match[1]!, port, host: `127.0.0.1:${port}`, accessKey: key ?? match[3]! };
 }
 
 function post(server: Started, body: unknown) {
@@ -83,11 +84,13 @@ describe("acs-connect-server", () => {
 
   it("takes the key from --access-key or ACS_CONNECT_ACCESS_KEY", async () => {
     const key = Buffer.alloc(32, 7).toString("base64");
-    const fromEnv = await start([], { ACS_CONNECT_ACCESS_KEY: key });
-    expect(fromEnv.accessKey).toBe(key);
-    const fromFlag = await start(["--access-key", Buffer.alloc(32, 8).toString("base64")], { ACS_CONNECT_ACCESS_KEY: key });
-    expect(fromFlag.accessKey).toBe(Buffer.alloc(32, 8).toString("base64"));
+    const fromEnv = await start([], { ACS_CONNECT_ACCESS_KEY: key }, key);
+    expect((await post(fromEnv, BODY)).status).toBe(200);
+    const flagKey = Buffer.alloc(32, 8).toString("base64");
+    const fromFlag = await start(["--access-key", flagKey], { ACS_CONNECT_ACCESS_KEY: key }, flagKey);
     expect((await post(fromFlag, BODY)).status).toBe(200);
+    // The environment's key lost to the flag's: requests signed with it are refused.
+    expect((await post({ ...fromFlag, accessKey: key }, BODY)).status).toBe(401);
   });
 
   it("serves a --handler module", async () => {

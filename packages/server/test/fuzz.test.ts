@@ -8,7 +8,9 @@ import { createHash, createHmac } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { audioFormatValues } from "@acs-connect/types";
-import { createConnectHandler, mockConnect, responseValidators } from "@acs-connect/server";
+import { createConnectHandler, mockConnect } from "@acs-connect/server";
+// The compiled validators are internal to the package; tests reach them through the source.
+import { responseValidators } from "../src/generated/validators/validators.gen.js";
 import { BODY, KEY, PATH, TARGET, send, signedHeaders, startServer, type TestServer } from "./helpers.ts";
 
 const ORIGIN = "http://127.0.0.1:8443";

@@ -123,3 +123,16 @@ export async function startServer(
 export function repeatability(firstSent = new Date()): Record<string, string> {
   return { "repeatability-request-id": randomUUID(), "repeatability-first-sent": firstSent.toUTCString() };
 }
+
+/**
+ * Raw header lines of an HMAC credential that passes every check made before the body (scheme,
+ * signature form, a current x-ms-date, a content hash) but signs nothing: the server reads the
+ * body before it can refuse it.
+ */
+export function wellFormedCredentialLines(): string {
+  const filler = Buffer.alloc(32, 0x2a).toString("base64");
+  return (
+    `x-ms-date: ${new Date().toUTCString()}\r\nx-ms-content-sha256: ${filler}\r\n` +
+    `Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${filler}\r\n`
+  );
+}

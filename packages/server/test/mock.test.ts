@@ -1,6 +1,8 @@
 /** The built-in mock answers like the service. */
 import { describe, expect, it } from "vitest";
-import { mockConnect, responseValidators, type ConnectContext } from "@acs-connect/server";
+import { mockConnect, type ConnectContext } from "@acs-connect/server";
+// The compiled validators are internal to the package; tests reach them through the source.
+import { responseValidators } from "../src/generated/validators/validators.gen.js";
 import type { CallConnectionProperties, ConnectRequest } from "@acs-connect/types";
 
 const call = (request: ConnectRequest) => mockConnect(request, {} as ConnectContext) as CallConnectionProperties;

@@ -7,7 +7,7 @@ import { connect as tcpConnect } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeGracefully, createNodeServer } from "@acs-connect/server";
-import { BODY, TARGET, send, signedHeaders, startServer, type TestServer } from "./helpers.ts";
+import { BODY, TARGET, send, signedHeaders, startServer, wellFormedCredentialLines, type TestServer } from "./helpers.ts";
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -46,7 +46,7 @@ describe("slow and oversized requests", () => {
     const slow = raw(server.port, [
       // A credential of the right form, so the server goes on to read the body.
       `POST ${TARGET} HTTP/1.1\r\nHost: ${server.host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n` +
-        `Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=AAAA\r\n\r\n{"callLocator":`,
+        `${wellFormedCredentialLines()}\r\n{"callLocator":`,
       ...Array.from({ length: 40 }, () => ({ waitMs: 100 })),
       " ",
     ]);
@@ -70,7 +70,7 @@ describe("slow and oversized requests", () => {
     const chunk = "x".repeat(64 * 1024);
     const answer = await raw(server.port, [
       `POST ${TARGET} HTTP/1.1\r\nHost: ${server.host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n` +
-        `Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=AAAA\r\n\r\n`,
+        `${wellFormedCredentialLines()}\r\n`,
       // Up to 10 MiB offered; the server answers after the first KiB and closes the connection.
       ...Array.from({ length: 160 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`),
     ]);

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseImfFixdate } from "../src/dates.ts";
+import { parseImfFixdate } from "../src/generated/runtime/runtime.gen.ts";
 import { queryValue } from "../src/validation.ts";
 
 /** What the runtime accepted before: Date.parse, strict by a round trip through toUTCString. */

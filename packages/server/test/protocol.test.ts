@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import spec from "@acs-connect/spec";
 import { audioFormatValues } from "@acs-connect/types";
-import { responseValidators } from "@acs-connect/server";
+// The compiled validators are internal to the package; tests reach them through the source.
+import { responseValidators } from "../src/generated/validators/validators.gen.js";
 import { polymorphicBases } from "../../../core/src/index.ts";
 import { BODY, KEY, PATH, TARGET, send, signedHeaders, startServer, type Answer, type TestServer } from "./helpers.ts";
 
