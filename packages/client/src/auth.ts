@@ -11,7 +11,7 @@ export const invalid = (field: string, expected: string): TypeError => new TypeE
  * Signs one attempt: sets `Authorization` (and, for access keys, `x-ms-date` and
  * `x-ms-content-sha256`) on `headers`.
  */
-export type Sign = (headers: Headers, method: string, url: URL, contentHash: string) => Promise<void>;
+export type Sign = (headers: Headers, method: string, url: URL, contentHash: string, signal?: AbortSignal) => Promise<void>;
 
 /** How one client authenticates. */
 export interface Credential {
@@ -19,6 +19,8 @@ export interface Credential {
   sign: Sign;
   /** A bearer token is sent: never over plain http to a non-loopback host. */
   bearer: boolean;
+  /** For a TokenCredential: drops the token a 401 said is expired, so the next attempt gets a new one. */
+  renew?: (authorization: string | null) => void;
 }
 
 /** A function returning a Microsoft Entra ID access token; called once per attempt so it can refresh. */
@@ -90,6 +92,79 @@ export function createBearerSigner(token: string | TokenProvider): Sign {
     const value = typeof token === "function" ? checkToken(await token(), "token (the value the token function returned)") : token;
     headers.set("authorization", `Bearer ${value}`);
   };
+}
+
+/** An access token as `TokenCredential.getToken` resolves it (the shape of `@azure/core-auth`'s `AccessToken`). */
+export interface AccessToken {
+  /** The token sent as `Authorization: Bearer <token>`. */
+  token: string;
+  /** When the token expires, in ms since the epoch. */
+  expiresOnTimestamp: number;
+  /** When the issuer suggests getting a new one, in ms since the epoch (optional). */
+  refreshAfterTimestamp?: number;
+}
+
+/** Options passed to `TokenCredential.getToken` (a subset of `@azure/core-auth`'s `GetTokenOptions`). */
+export interface GetTokenOptions {
+  /** The signal of the call that asked for the token. */
+  abortSignal?: AbortSignal;
+}
+
+/**
+ * Anything with `getToken(scopes, options)`: the `TokenCredential` interface of `@azure/core-auth`,
+ * which every `@azure/identity` credential (`DefaultAzureCredential`, `ManagedIdentityCredential`,
+ * `WorkloadIdentityCredential`, …) implements. Declared here so that neither package is needed at run time.
+ */
+export interface TokenCredential {
+  /** Resolves to a token for `scopes`, or null when none can be had. */
+  getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null>;
+}
+
+/** The Microsoft Entra ID scope of Azure Communication Services (the double slash is part of it). */
+export const SCOPE = "https://communication.azure.com//.default";
+
+/** A TokenCredential's token is renewed this long before it expires, unless the issuer says when. */
+export const REFRESH_MARGIN_MS = 120_000;
+
+/**
+ * The signer of a {@link TokenCredential}: one cached token per client, renewed shortly before it
+ * expires, one `getToken` in flight however many calls wait for it. `renew(header)` drops the
+ * token a 401 refused (only if no one has replaced it yet, so concurrent 401s share one refresh).
+ */
+export function createCredentialSigner(credential: TokenCredential): Sign & { renew(authorization: string | null): void } {
+  let cached: AccessToken | undefined;
+  let pending: Promise<AccessToken> | undefined;
+  let pendingSignal: AbortSignal | undefined;
+  const refresh = (abortSignal: AbortSignal | undefined): Promise<AccessToken> => {
+    pendingSignal = abortSignal;
+    return (pending = Promise.resolve(credential.getToken(SCOPE, { abortSignal }))
+      .then((token) => {
+        if (!token || typeof token.expiresOnTimestamp !== "number") throw new TypeError("Invalid credential: getToken resolved to no { token, expiresOnTimestamp }");
+        checkToken(token.token, "credential (the token getToken resolved to)");
+        return (cached = token);
+      })
+      .finally(() => (pending = undefined)));
+  };
+  const get = async (signal: AbortSignal | undefined): Promise<string> => {
+    const now = Date.now();
+    if (cached && now < (cached.refreshAfterTimestamp ?? cached.expiresOnTimestamp - REFRESH_MARGIN_MS)) return cached.token;
+    try {
+      return (await (pending ?? refresh(signal))).token;
+    } catch (error) {
+      // Another call's abort ended the shared refresh: this call still wants a token.
+      if (pendingSignal !== signal && pendingSignal?.aborted && !signal?.aborted) return get(signal);
+      // A failed early refresh is no reason to drop a token that is still valid.
+      if (cached && Date.now() < cached.expiresOnTimestamp) return cached.token;
+      throw error;
+    }
+  };
+  const sign = (async (headers, _method, _url, _hash, signal) => {
+    headers.set("authorization", `Bearer ${await get(signal)}`);
+  }) as Sign & { renew(authorization: string | null): void };
+  sign.renew = (authorization) => {
+    if (cached && authorization === `Bearer ${cached.token}`) cached = undefined;
+  };
+  return sign;
 }
 
 /** Parses `endpoint=https://…/;accesskey=<base64>` (keys case-insensitive, in any order, each once). */

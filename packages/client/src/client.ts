@@ -1,18 +1,20 @@
 import type { CallConnectionProperties, ConnectRequest, paths } from "@acs-connect/types";
-import type { Client, Middleware } from "openapi-fetch";
+import type { Client, Middleware, MiddlewareCallbackParams } from "openapi-fetch";
 import {
   checkTransport,
   createAccessKeySigner,
+  createBearerSigner,
+  createCredentialSigner,
   encoder,
   invalid,
-  createBearerSigner,
   parseConnectionString,
   parseEndpoint,
   type Credential,
+  type TokenCredential,
   type TokenProvider,
 } from "./auth.ts";
 import { CallAutomationError, httpError, isObject } from "./errors.ts";
-import { createSend, repeatability, serverDelay, type FetchLike, type RetryOptions, type Send } from "./transport.ts";
+import { createSend, repeatability, serverDelay, type Answer, type FetchLike, type Logger, type RetryOptions, type Send } from "./transport.ts";
 
 /** The api-version this package is written and tested against. */
 export const DEFAULT_API_VERSION = "2025-05-15";
@@ -33,6 +35,8 @@ export interface CallAutomationClientBaseOptions {
   userAgent?: string;
   /** The largest response body read, in bytes; a larger one rejects with `code: "ResponseTooLarge"`. Default 4 MiB (4194304). */
   maxResponseBytes?: number;
+  /** Told about every attempt of every call (method, URL without query, status, attempt number, delay). Default: none. */
+  logger?: Logger;
 }
 
 /** Authenticate with the resource's connection string (`endpoint=…;accesskey=…`). */
@@ -45,6 +49,8 @@ export interface ConnectionStringCredentialOptions {
   accessKey?: undefined;
   /** Not with a connection string. */
   token?: undefined;
+  /** Not with a connection string. */
+  credential?: undefined;
 }
 
 /** Authenticate with the endpoint and an access key (HMAC-SHA256 signing). */
@@ -57,6 +63,8 @@ export interface AccessKeyCredentialOptions {
   connectionString?: undefined;
   /** Not with an access key. */
   token?: undefined;
+  /** Not with an access key. */
+  credential?: undefined;
 }
 
 /** Authenticate with the endpoint and a Microsoft Entra ID token (`Authorization: Bearer`). */
@@ -69,11 +77,44 @@ export interface TokenCredentialOptions {
   connectionString?: undefined;
   /** Not with a token. */
   accessKey?: undefined;
+  /** Not with a token. */
+  credential?: undefined;
+}
+
+/** Authenticate with the endpoint and a `TokenCredential`, e.g. `new DefaultAzureCredential()` of `@azure/identity`. */
+export interface AzureCredentialOptions {
+  /** The resource endpoint, e.g. `https://<resource>.communication.azure.com`. */
+  endpoint: string;
+  /**
+   * Asked for scope `https://communication.azure.com//.default` (with the call's `abortSignal`);
+   * the token is reused until 2 minutes before `expiresOnTimestamp` (or until `refreshAfterTimestamp`),
+   * one `getToken` serves every call waiting, and a 401 saying the token expired renews it once.
+   */
+  credential: TokenCredential;
+  /** Not with a credential. */
+  connectionString?: undefined;
+  /** Not with a credential. */
+  accessKey?: undefined;
+  /** Not with a credential. */
+  token?: undefined;
 }
 
 /** Options of {@link createCallAutomationClient}: one way of authenticating plus the shared options. */
 export type CallAutomationClientOptions = CallAutomationClientBaseOptions &
-  (ConnectionStringCredentialOptions | AccessKeyCredentialOptions | TokenCredentialOptions);
+  (ConnectionStringCredentialOptions | AccessKeyCredentialOptions | TokenCredentialOptions | AzureCredentialOptions);
+
+/**
+ * The spec's `paths` with the `api-version` query parameter optional: `client.raw` sends the
+ * client's `apiVersion` unless a call gives its own.
+ */
+export type RawPaths = { [P in keyof paths]: { [M in keyof paths[P]]: OptionalApiVersion<paths[P][M]> } };
+
+/** One operation with `api-version` optional (other operations unchanged). */
+export type OptionalApiVersion<O> = O extends { parameters: { query: { "api-version": string } } }
+  ? Omit<O, "parameters"> & {
+      parameters: Omit<O["parameters"], "query"> & { query?: Omit<O["parameters"]["query"], "api-version"> & { "api-version"?: string } };
+    }
+  : O;
 
 /** Per-call options of {@link CallAutomationClient.connect}. */
 export interface ConnectOptions {
@@ -100,36 +141,54 @@ export interface CallAutomationClient {
    * @throws {@link CallAutomationError} for an error response, or when every attempt failed on the network.
    */
   connect(request: ConnectRequest, options?: ConnectOptions): Promise<CallConnectionProperties>;
-  /** The openapi-fetch client underneath, with the same auth, retries, repeatability and timeout. */
-  readonly raw: Client<paths>;
+  /**
+   * The openapi-fetch client of the whole spec, with the same auth, retries, repeatability,
+   * timeout and middleware; `api-version` defaults to the client's `apiVersion`.
+   */
+  readonly raw: Client<RawPaths>;
+  /**
+   * Adds middleware (openapi-fetch's `{ onRequest, onResponse, onError }`) to every call, `connect`
+   * and `client.raw` alike (`client.raw.use` is the same list). `onRequest` runs in the order added,
+   * once per call, before signing: a header or body it sets is signed and re-sent on every retry.
+   * `onResponse` and `onError` run in reverse order, once, on the final answer after retries.
+   * @throws TypeError for a value without one of the three functions.
+   */
+  use(...middleware: Middleware[]): void;
+  /** Removes middleware added with {@link CallAutomationClient.use}. */
+  eject(...middleware: Middleware[]): void;
 }
+
+/** What openapi-fetch does with a request that has no body status. */
+const NULL_BODY = [101, 204, 205, 304];
 
 /**
  * `client.raw` without loading openapi-fetch up front: the first call of any method imports
  * it (./raw.ts) and every call delegates to the real client. Most applications only call
  * `connect`, and a bundler then leaves openapi-fetch in a chunk they never load; that is
- * about a third of the client's size. Middleware registered before the first request is
- * applied when the client is created.
+ * about a third of the client's size. `use`/`eject` change the client's one middleware list
+ * (`connect` runs it itself, openapi-fetch runs it for raw calls: the same order either way),
+ * and every call gets `api-version` unless it names one.
  */
-function lazyRaw(endpoint: string, send: Send): Client<paths> {
+function lazyRaw(endpoint: string, send: Send, middleware: Middleware[], apiVersion: string): Client<RawPaths> {
   let loaded: Client<paths> | undefined;
   let loading: Promise<Client<paths>> | undefined;
-  const pending: Array<["use" | "eject", Middleware[]]> = [];
   const load = (): Promise<Client<paths>> =>
     (loading ??= import("./raw.ts").then(({ createRawClient }) => {
       loaded = createRawClient(endpoint, send, repeatability);
-      for (const [action, middleware] of pending.splice(0)) loaded[action](...middleware);
+      if (middleware.length) loaded.use(...middleware);
       return loaded;
     }));
   type Method = "request" | "GET" | "PUT" | "POST" | "DELETE" | "OPTIONS" | "HEAD" | "PATCH" | "TRACE";
+  type Init = { params?: { query?: Record<string, unknown> } } | undefined;
+  const withVersion = (init: Init = {}) => ({ ...init, params: { ...init.params, query: { "api-version": apiVersion, ...init.params?.query } } });
   const delegate =
     (method: Method) =>
-    (...args: unknown[]) =>
-      load().then((client) => (client[method] as (...args: unknown[]) => unknown)(...args));
-  const register = (action: "use" | "eject") => (...middleware: Middleware[]) => {
-    if (loaded) loaded[action](...middleware);
-    else pending.push([action, middleware]);
-  };
+    (...args: unknown[]) => {
+      // request(method, path, init) has the init third; the others (path, init) second.
+      const at = method === "request" ? 2 : 1;
+      args[at] = withVersion(args[at] as Init);
+      return load().then((client) => (client[method] as (...args: unknown[]) => unknown)(...args));
+    };
   return {
     request: delegate("request"),
     GET: delegate("GET"),
@@ -140,9 +199,82 @@ function lazyRaw(endpoint: string, send: Send): Client<paths> {
     HEAD: delegate("HEAD"),
     PATCH: delegate("PATCH"),
     TRACE: delegate("TRACE"),
-    use: register("use"),
-    eject: register("eject"),
-  } as unknown as Client<paths>;
+    use: (...added: Middleware[]) => {
+      for (const m of added) {
+        const hooks = isObject(m) ? [m.onRequest, m.onResponse, m.onError] : [];
+        if (!hooks.some((hook) => typeof hook === "function") || hooks.some((hook) => hook !== undefined && typeof hook !== "function")) {
+          throw invalid("middleware", "expected an object with onRequest, onResponse or onError functions");
+        }
+      }
+      middleware.push(...added);
+      loaded?.use(...added);
+    },
+    eject: (...removed: Middleware[]) => {
+      for (const m of removed) if (middleware.includes(m)) middleware.splice(middleware.indexOf(m), 1);
+      loaded?.eject(...removed);
+    },
+  } as unknown as Client<RawPaths>;
+}
+
+/**
+ * Runs the client's middleware around one `connect` the way openapi-fetch runs it around a raw
+ * call: onRequest in order (a Response it returns is the answer; nothing is sent), then the
+ * sender (which signs what onRequest left), then onError or onResponse in reverse order. Only
+ * called when there is middleware: building a Request costs a measurable share of a local call.
+ */
+async function withMiddleware(
+  middleware: Middleware[],
+  send: Send,
+  params: Omit<MiddlewareCallbackParams, "request">,
+  url: URL,
+  headers: Headers,
+  body: Uint8Array<ArrayBuffer>,
+  signal: AbortSignal | undefined,
+): Promise<Answer> {
+  let request = new Request(url, { method: "POST", headers, body, signal });
+  let response: Response | undefined;
+  // A snapshot: middleware added or removed during the call applies from the next call on.
+  const list = [...middleware];
+  const reversed = [...list].reverse();
+  for (const m of list) {
+    const result = await m.onRequest?.({ ...params, request });
+    if (result instanceof Response) {
+      response = result;
+      break;
+    }
+    if (result && !(result instanceof Request)) throw invalid("middleware", "onRequest must return a Request, a Response or nothing");
+    request = result ?? request;
+  }
+  if (!response) {
+    try {
+      const { response: answer, bytes } = await send(
+        new URL(request.url),
+        request.method,
+        new Headers(request.headers),
+        request.body ? new Uint8Array(await request.arrayBuffer()) : undefined,
+        request.signal,
+      );
+      response = new Response(NULL_BODY.includes(answer.status) ? null : bytes, answer);
+    } catch (error) {
+      let failure: unknown = error;
+      for (const m of reversed) {
+        const result = m.onError && (await m.onError({ ...params, request, error: failure }));
+        if (result instanceof Response) {
+          response = result;
+          break;
+        }
+        if (result instanceof Error) failure = result;
+      }
+      if (!response) throw failure;
+    }
+  }
+  let final: Response = response!;
+  for (const m of reversed) {
+    const result: unknown = await m.onResponse?.({ ...params, request, response: final });
+    if (result && !(result instanceof Response)) throw invalid("middleware", "onResponse must return a Response or nothing");
+    final = (result as Response | undefined) ?? final;
+  }
+  return { response: final, bytes: await final.arrayBuffer() };
 }
 
 const PATH = "/calling/callConnections:connect";
@@ -181,22 +313,28 @@ function number(value: unknown, field: string, fallback: number, min: number, in
  * ```
  */
 export function createCallAutomationClient(options: CallAutomationClientOptions): CallAutomationClient {
-  if (!isObject(options)) throw invalid("options", "expected { connectionString } or { endpoint, accessKey } or { endpoint, token }");
-  const o = options as CallAutomationClientBaseOptions & Partial<Record<"connectionString" | "endpoint" | "accessKey" | "token", unknown>>;
+  if (!isObject(options)) throw invalid("options", "expected { connectionString } or { endpoint, accessKey }, { endpoint, token } or { endpoint, credential }");
+  const o = options as CallAutomationClientBaseOptions & Partial<Record<"connectionString" | "endpoint" | "accessKey" | "token" | "credential", unknown>>;
   let endpointValue: unknown = o.endpoint;
   let endpointField = "endpoint";
   let credential: Credential;
   if (o.connectionString !== undefined) {
-    if (o.endpoint !== undefined || o.accessKey !== undefined || o.token !== undefined) {
-      throw invalid("options", "give connectionString alone, or endpoint with accessKey or token");
+    if (o.endpoint !== undefined || o.accessKey !== undefined || o.token !== undefined || o.credential !== undefined) {
+      throw invalid("options", "give connectionString alone, or endpoint with accessKey, token or credential");
     }
     if (typeof o.connectionString !== "string") throw invalid("connectionString", "expected a string");
     const parsed = parseConnectionString(o.connectionString);
     endpointValue = parsed.endpoint;
     endpointField = "connectionString endpoint";
     credential = { sign: createAccessKeySigner(parsed.accessKey, "connectionString accesskey"), bearer: false };
-  } else if ((o.accessKey === undefined) === (o.token === undefined)) {
-    throw invalid("options", "give endpoint with exactly one of accessKey or token (or a connectionString)");
+  } else if ([o.accessKey, o.token, o.credential].filter((value) => value !== undefined).length !== 1) {
+    throw invalid("options", "give endpoint with exactly one of accessKey, token or credential (or a connectionString)");
+  } else if (o.credential !== undefined) {
+    if (typeof (o.credential as Partial<TokenCredential> | null)?.getToken !== "function") {
+      throw invalid("credential", "expected a TokenCredential (an object with getToken(scopes, options)), e.g. new DefaultAzureCredential()");
+    }
+    const sign = createCredentialSigner(o.credential as TokenCredential);
+    credential = { sign, bearer: true, renew: sign.renew };
   } else if (o.token !== undefined) {
     credential = { sign: createBearerSigner(o.token as string | TokenProvider), bearer: true };
   } else {
@@ -213,6 +351,7 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
   if (o.userAgent !== undefined && (typeof o.userAgent !== "string" || !/^[\x20-\x7e]*$/.test(o.userAgent))) {
     throw invalid("userAgent", "expected a string of printable ASCII characters");
   }
+  if (o.logger !== undefined && typeof o.logger !== "function") throw invalid("logger", "expected a function (entry) => void");
   const retry = o.retry ?? {};
   if (!isObject(retry)) throw invalid("retry", "expected { maxRetries?, baseDelayMs?, maxDelayMs? }");
 
@@ -228,8 +367,12 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
     fetch: o.fetch,
     userAgent: o.userAgent,
     maxResponseBytes: number(o.maxResponseBytes, "maxResponseBytes", 4 * 1024 * 1024, 1, true),
+    logger: o.logger,
   });
-  const raw = lazyRaw(endpoint, send);
+  const middleware: Middleware[] = [];
+  // What connect's middleware see as `options` (openapi-fetch passes its merged client options).
+  const middlewareOptions = { baseUrl: endpoint, parseAs: "json" } as MiddlewareCallbackParams["options"];
+  const raw = lazyRaw(endpoint, send, middleware, apiVersion);
   // The URL openapi-fetch would build for Connect (same encoding of api-version).
   const connectUrl = new URL(`${endpoint}${PATH}?api-version=${encodeURIComponent(apiVersion)}`);
 
@@ -267,7 +410,10 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
     });
     // Spread keeps the caller's property order: the body is serialized (and hashed) as given.
     const body = JSON.stringify(operationContext === undefined ? request : { ...request, operationContext });
-    const { response, bytes } = await send(connectUrl, "POST", headers, encoder.encode(body), signal);
+    const bytes0 = encoder.encode(body);
+    const { response, bytes } = middleware.length
+      ? await withMiddleware(middleware, send, { schemaPath: PATH, params: { query: { "api-version": apiVersion } }, options: middlewareOptions, id: clientRequestId }, connectUrl, headers, bytes0, signal)
+      : await send(connectUrl, "POST", headers, bytes0, signal);
     const text = decoder.decode(bytes);
     if (!response.ok) throw httpError(response, text, ids, serverDelay(response.headers));
     let parsed: unknown;
@@ -283,5 +429,5 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
     return parsed as CallConnectionProperties;
   }
 
-  return { endpoint, apiVersion, connect, raw };
+  return { endpoint, apiVersion, connect, raw, use: raw.use, eject: raw.eject };
 }

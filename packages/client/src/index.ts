@@ -3,13 +3,16 @@
  * operation (`POST {endpoint}/calling/callConnections:connect`), typed by `@acs-connect/types`,
  * with the openapi-fetch client of the whole spec as `client.raw`.
  *
- * - Access-key (HMAC-SHA256) or bearer-token auth: node:crypto where the runtime has it, Web
+ * - Access-key (HMAC-SHA256) or bearer-token auth, including any `TokenCredential` of
+ *   `@azure/identity` (cached, renewed before expiry): node:crypto where the runtime has it, Web
  *   Crypto elsewhere (browsers).
  * - Repeatable requests: one Repeatability-Request-ID / First-Sent pair per logical call, sent
  *   unchanged on every retry, so a retried connect executes once.
  * - Retries with exponential back-off and full jitter on network errors, 408, 429 and 5xx
  *   (not 501/505), honouring Retry-After; abort signal and overall timeout.
  * - `client.raw`: an openapi-fetch client with all of the above, loaded on first use.
+ * - One middleware list (`client.use`) for `connect` and `client.raw`, run before signing; a
+ *   `logger` option that reports every attempt.
  *
  * @example
  * ```ts
@@ -32,14 +35,18 @@ export {
   createCallAutomationClient,
   DEFAULT_API_VERSION,
   type AccessKeyCredentialOptions,
+  type AzureCredentialOptions,
   type CallAutomationClient,
   type CallAutomationClientBaseOptions,
   type CallAutomationClientOptions,
   type ConnectionStringCredentialOptions,
   type ConnectOptions,
+  type OptionalApiVersion,
+  type RawPaths,
   type TokenCredentialOptions,
 } from "./client.ts";
 export { CallAutomationError, type CallAutomationErrorInit } from "./errors.ts";
-export type { TokenProvider } from "./auth.ts";
-export type { FetchLike, RetryOptions } from "./transport.ts";
+export type { AccessToken, GetTokenOptions, TokenCredential, TokenProvider } from "./auth.ts";
+export type { AttemptLog, FetchLike, Logger, RetryOptions } from "./transport.ts";
+export type { Middleware } from "openapi-fetch";
 export type { CallConnectionProperties, CommunicationError, CommunicationErrorResponse, ConnectRequest } from "@acs-connect/types";

@@ -40,7 +40,34 @@ export interface TransportOptions {
   userAgent: string | undefined;
   /** The largest response body read; a larger one fails with `ResponseTooLarge`. */
   maxResponseBytes: number;
+  /** Told about every attempt. */
+  logger: Logger | undefined;
 }
+
+/** What a {@link Logger} is told after each attempt. Nothing in it is secret: no headers, no query, no body. */
+export interface AttemptLog {
+  /** The request method. */
+  method: string;
+  /** The request URL without its query (`origin` + `pathname`). */
+  url: string;
+  /** 1 for the first attempt, 2 for the first retry, … */
+  attempt: number;
+  /** The response status, or 0 when the attempt got no response (network error). */
+  status: number;
+  /** The wait before the next attempt in ms; absent when this attempt was the last. */
+  delayMs?: number;
+  /** Why the attempt failed on the network (status 0), credentials redacted. */
+  error?: string;
+  /** The attempt's 401 said the token expired: the next attempt goes with a new token (not counted as a retry). */
+  renewToken?: true;
+}
+
+/** Called after every attempt, e.g. `(entry) => console.debug("acs-connect", entry)`; an exception it throws is ignored. */
+export type Logger = (entry: AttemptLog) => void;
+
+/** A 401 of an expired or revoked token: the OAuth challenge (RFC 6750) or the error codes Azure services send. */
+const EXPIRED_TOKEN = /"code"\s*:\s*"(InvalidAuthenticationToken|\w*TokenExpired|ExpiredAuthenticationToken)"/;
+const decoder = new TextDecoder();
 
 /** Header names the sender and the raw adapter share. */
 export const REQUEST_ID = "repeatability-request-id";
@@ -119,7 +146,8 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 // Browsers drop or CORS-reject a custom User-Agent; Azure services read x-ms-useragent there instead.
-const userAgentHeader = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node ? "user-agent" : "x-ms-useragent";
+const isNode = !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+const userAgentHeader = isNode ? "user-agent" : "x-ms-useragent";
 
 /** A response and its whole body, read inside the attempt. */
 export interface Answer {
@@ -147,6 +175,11 @@ function refuse(body: { cancel(): Promise<void> } | null | undefined, status: nu
  * Content-Length says so), so a hostile or broken server cannot make the client buffer without end.
  */
 async function read(response: Response, headers: Headers, max: number): Promise<ArrayBuffer> {
+  // Node's fetch stops a body at its Content-Length and shows every header, so an unencoded body
+  // of a known, allowed length is read in one piece: the chunk loop below costs about 5% of a
+  // local call. Browsers may hide Content-Encoding (CORS), where the length would be the compressed one.
+  const length = response.headers.get("content-length");
+  if (isNode && length && !response.headers.has("content-encoding") && /^\d+$/.test(length) && +length <= max) return response.arrayBuffer();
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   let size = Number(response.headers.get("content-length")) > max ? Infinity : 0;
   const reader = response.body?.getReader();
@@ -166,7 +199,7 @@ export type Send = (url: URL, method: string, headers: Headers, body: Uint8Array
 
 /** Creates the sender behind both `connect` and the fetch handed to openapi-fetch. */
 export function createSend(options: TransportOptions): Send {
-  const { credential, retry, timeoutMs } = options;
+  const { credential, retry, timeoutMs, logger } = options;
   const userAgent = `${options.userAgent ? `${options.userAgent} ` : ""}acs-connect-client/${pkg.version}`;
 
   return async (url, method, headers, body, outer) => {
@@ -193,10 +226,12 @@ export function createSend(options: TransportOptions): Send {
     const doFetch: FetchLike = options.fetch ?? fetch;
 
     try {
-      for (let attempt = 0; ; attempt++) {
-        phase = `attempt ${attempt + 1}`;
+      let renewed = false;
+      // `attempt` counts retries (back-off, maxRetries); `n` every request sent, a token renewal included.
+      for (let attempt = 0, n = 1; ; attempt++, n++) {
+        phase = `attempt ${n}`;
         // Outside the network try: a failing token provider is the caller's error, not a retryable one.
-        await guard(credential.sign(headers, method, url, contentHash), signal);
+        await guard(credential.sign(headers, method, url, contentHash, signal), signal);
         let answer: Answer | undefined;
         let failure: unknown;
         try {
@@ -223,6 +258,24 @@ export function createSend(options: TransportOptions): Send {
           failure = error;
         }
 
+        const log = (entry: Partial<AttemptLog>) => {
+          try {
+            logger?.({ method, url: url.origin + url.pathname, attempt: n, status: answer?.response.status ?? 0, ...entry });
+          } catch {}
+        };
+        // Once per call: a second 401 with a brand-new token is the answer, not an expiry.
+        if (
+          credential.renew &&
+          !renewed &&
+          answer?.response.status === 401 &&
+          (/invalid_token/.test(answer.response.headers.get("www-authenticate") ?? "") || EXPIRED_TOKEN.test(decoder.decode(answer.bytes)))
+        ) {
+          renewed = true;
+          credential.renew(headers.get("authorization"));
+          log({ renewToken: true });
+          attempt--;
+          continue;
+        }
         let delay: number | undefined;
         if (attempt < retry.maxRetries && (!answer || retryable(answer.response.status))) {
           const asked = answer && serverDelay(answer.response.headers);
@@ -231,6 +284,7 @@ export function createSend(options: TransportOptions): Send {
           // A wait that would outlast timeoutMs is not started: the last answer is more useful than a timeout.
           if (delay > retry.maxDelayMs || Date.now() + delay >= deadline) delay = undefined;
         }
+        if (logger) log({ delayMs: delay, error: answer ? undefined : describe(failure) });
         if (delay === undefined) {
           if (answer) return answer;
           throw new CallAutomationError(
@@ -239,7 +293,7 @@ export function createSend(options: TransportOptions): Send {
             { cause: failure },
           );
         }
-        phase = `the back-off before attempt ${attempt + 2}`;
+        phase = `the back-off before attempt ${n + 1}`;
         await sleep(delay, signal);
       }
     } finally {

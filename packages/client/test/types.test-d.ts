@@ -1,6 +1,8 @@
 /** Type tests: vitest's typecheck pass compiles them, and each @ts-expect-error must keep failing to compile. */
-import { callConnectionStateModelValues, type CallConnectionStateModel, type CommunicationError, type paths } from "@acs-connect/types";
-import type { Client } from "openapi-fetch";
+import type { TokenCredential as CoreAuthTokenCredential } from "@azure/core-auth";
+import type { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
+import { callConnectionStateModelValues, type CallConnectionStateModel, type CommunicationError } from "@acs-connect/types";
+import type { Client, Middleware as OpenapiFetchMiddleware } from "openapi-fetch";
 import { describe, expectTypeOf, it } from "vitest";
 import {
   CallAutomationError,
@@ -10,6 +12,9 @@ import {
   type CallConnectionProperties,
   type ConnectOptions,
   type ConnectRequest,
+  type Middleware,
+  type RawPaths,
+  type TokenCredential,
 } from "@acs-connect/client";
 
 const client = createCallAutomationClient({ endpoint: "https://x.communication.azure.com", token: "t" });
@@ -111,8 +116,8 @@ describe("CallAutomationError", () => {
 });
 
 describe("client.raw", () => {
-  it("is the openapi-fetch client of the spec's paths", () => {
-    expectTypeOf<CallAutomationClient["raw"]>().toEqualTypeOf<Client<paths>>();
+  it("is the openapi-fetch client of the spec's paths, api-version optional", () => {
+    expectTypeOf<CallAutomationClient["raw"]>().toEqualTypeOf<Client<RawPaths>>();
     never(async () => {
       const { data } = await client.raw.POST("/calling/callConnections:connect", {
         params: { query: { "api-version": "2025-05-15" } },
@@ -124,9 +129,60 @@ describe("client.raw", () => {
       expectTypeOf<NonNullable<typeof data>["callConnectionId"]>().toEqualTypeOf<string | undefined>();
       expectTypeOf<"connected">().toExtend<NonNullable<typeof data>["callConnectionState"]>();
     });
+    // The client's apiVersion is sent unless a call names one.
+    never(() => client.raw.POST("/calling/callConnections:connect", { body: { callLocator: {}, callbackUri: "u" } }));
+    never(() => client.raw.POST("/calling/callConnections:connect", { params: { query: {} }, body: { callLocator: {}, callbackUri: "u" } }));
+    never(() => client.raw.POST("/calling/callConnections:connect", { params: { header: { "Repeatability-Request-ID": "x", "Repeatability-First-Sent": "y" } }, body: { callLocator: {}, callbackUri: "u" } }));
     // @ts-expect-error not a path of the spec
     never(() => client.raw.POST("/calling/callConnections", { body: {} }));
-    // @ts-expect-error api-version is required
-    never(() => client.raw.POST("/calling/callConnections:connect", { params: { query: {} }, body: { callLocator: {}, callbackUri: "u" } }));
+    // @ts-expect-error api-version is a string when given
+    never(() => client.raw.POST("/calling/callConnections:connect", { params: { query: { "api-version": 5 } }, body: { callLocator: {}, callbackUri: "u" } }));
+    // @ts-expect-error the body is still required
+    never(() => client.raw.POST("/calling/callConnections:connect", {}));
+  });
+});
+
+describe("credential", () => {
+  it("accepts @azure/identity credentials and @azure/core-auth's TokenCredential", () => {
+    expectTypeOf<DefaultAzureCredential>().toExtend<TokenCredential>();
+    expectTypeOf<ManagedIdentityCredential>().toExtend<TokenCredential>();
+    expectTypeOf<CoreAuthTokenCredential>().toExtend<TokenCredential>();
+    never(() => createCallAutomationClient({ endpoint: "https://x.communication.azure.com", credential: {} as DefaultAzureCredential }));
+    never(() => createCallAutomationClient({ endpoint: "https://x.communication.azure.com", credential: {} as CoreAuthTokenCredential }));
+  });
+
+  it("is one way of authenticating, not combined with another", () => {
+    const credential = {} as DefaultAzureCredential;
+    // @ts-expect-error a credential needs the endpoint
+    never(() => createCallAutomationClient({ credential }));
+    // @ts-expect-error not with an access key
+    never(() => createCallAutomationClient({ endpoint: "https://x", credential, accessKey: "k" }));
+    // @ts-expect-error not with a token
+    never(() => createCallAutomationClient({ endpoint: "https://x", credential, token: "t" }));
+    // @ts-expect-error getToken must resolve to { token, expiresOnTimestamp }
+    never(() => createCallAutomationClient({ endpoint: "https://x", credential: { getToken: async () => "t" } }));
+  });
+});
+
+describe("middleware", () => {
+  it("is openapi-fetch's Middleware, on the client and on client.raw", () => {
+    expectTypeOf<Middleware>().toEqualTypeOf<OpenapiFetchMiddleware>();
+    expectTypeOf(client.use).parameters.toEqualTypeOf<Middleware[]>();
+    expectTypeOf(client.raw.use).parameters.toEqualTypeOf<Middleware[]>();
+    never(() => client.use({ onRequest: ({ request }) => void request.headers.set("traceparent", "00-x-y-01") }));
+  });
+
+  it("has a typed logger option", () => {
+    never(() =>
+      createCallAutomationClient({
+        endpoint: "https://x",
+        token: "t",
+        logger: (entry) => {
+          expectTypeOf(entry.attempt).toEqualTypeOf<number>();
+          expectTypeOf(entry.status).toEqualTypeOf<number>();
+          expectTypeOf(entry.delayMs).toEqualTypeOf<number | undefined>();
+        },
+      }),
+    );
   });
 });

@@ -14,7 +14,7 @@ describe("createCallAutomationClient options", () => {
     ["connectionString with a bad key", { connectionString: `endpoint=https://x.communication.azure.com/;accesskey=${SECRET_KEY}` }, /^Invalid connectionString accesskey: /],
     ["connectionString with a bad endpoint", { connectionString: `endpoint=not a url;accesskey=${TEST_KEY}` }, /^Invalid connectionString endpoint: /],
     ["connectionString and token", { connectionString: `endpoint=https://x/;accesskey=${TEST_KEY}`, token: "t" }, /^Invalid options: give connectionString alone/],
-    ["endpoint alone", { endpoint: "https://x.communication.azure.com" }, /^Invalid options: give endpoint with exactly one of accessKey or token/],
+    ["endpoint alone", { endpoint: "https://x.communication.azure.com" }, /^Invalid options: give endpoint with exactly one of accessKey, token or credential/],
     ["endpoint with key and token", { endpoint: "https://x.communication.azure.com", accessKey: TEST_KEY, token: "t" }, /^Invalid options: give endpoint with exactly one/],
     ["a non-URL endpoint", { endpoint: "x.communication.azure.com", accessKey: TEST_KEY }, /^Invalid endpoint: expected an absolute http\(s\) URL/],
     ["an ftp endpoint", { endpoint: "ftp://x.communication.azure.com", accessKey: TEST_KEY }, /^Invalid endpoint: /],
