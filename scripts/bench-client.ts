@@ -16,6 +16,13 @@
  * and faster than the official SDK; at most 4.3 kB min+gzip loaded for `connect` (middleware
  * support included: the entry registers one), at least 10x smaller than the official SDK.
  * Timing lives here only; no test asserts speed.
+ *
+ * Where the time of one local `connect` goes (node --cpu-prof over 6000 calls, issue 15): about
+ * 90% is Node's fetch (undici) and the server, the same for all three contenders: the Request
+ * clone fetch makes for any redirect mode but "error" tees the body stream, the body is written
+ * as an async iterable, and garbage collection is ~150 µs a call. The official SDK sends with
+ * node:http, not fetch, which is why it keeps up with hand-written fetch despite its pipeline.
+ * The client's own JavaScript is ~45 µs a call against ~19 µs for the hand-written code.
  */
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";

@@ -151,7 +151,9 @@ describe("a 401 that says the token expired", () => {
       json(res, 401, {}, { "www-authenticate": 'Bearer error="invalid_token"' });
     });
     const all = Promise.all([1, 2, 3].map(() => client.connect(REQUEST)));
-    while (server!.requests.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Bounded: at most 2 s for the three requests to arrive.
+    for (let i = 0; i < 400 && server!.requests.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(server!.requests).toHaveLength(3);
     release();
     await all;
     expect(calls).toHaveLength(2);
