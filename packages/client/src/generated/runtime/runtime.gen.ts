@@ -126,6 +126,7 @@ export function issuesOf(errors: readonly SchemaError[] | null | undefined): Val
   const seen = new Set<string>();
   for (const error of errors ?? []) {
     if (error.keyword === "if") continue;
+    // Ajv's instancePath is a JSON Pointer; this module may import nothing, so it decodes the two escapes itself.
     const path: Array<string | number> = error.instancePath
       .split("/")
       .slice(1)
