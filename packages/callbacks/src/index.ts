@@ -14,6 +14,7 @@ export { CallbackError } from "./errors.ts";
 export { createCallbackHandler, RECENT_EVENTS, type CallbackHandler, type CallbackHandlerOptions, type EventHandler, type WaitOptions } from "./handler.ts";
 export { parseCallbackEvents } from "./parse.ts";
 export { ACS_OPENID_CONFIGURATION_URL } from "./verify.ts";
+export { toNodeListener, type NodeRequestLike, type NodeResponseLike } from "./node.ts";
 export {
   callbackEventNames,
   callbackEventTypes,
