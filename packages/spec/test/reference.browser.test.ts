@@ -173,13 +173,14 @@ describe(`the API reference page (${relative(PAGE)}) in headless Chromium`, () =
     const [schemeName] = Object.keys(callbackOperation.security[0]);
     expect(spec.components.securitySchemes[schemeName!]).toMatchObject({ type: "http", scheme: "bearer" });
     expect(await missing([schemeName!], page, true)).toEqual([]);
-    // Every event envelope the discriminator maps, and its payload schema, is in the schema list.
+    // Every event envelope the discriminator maps, and its payload schema, is a component, so
+    // the next test finds it in the sidebar's schema list (which it opens: a second click here
+    // would close it again).
     const envelope = resolveRef(callbackOperation.requestBody.content["application/json"].schema.items);
     const mapped = Object.values<string>(envelope.discriminator.mapping).map((ref) => ref.split("/").pop()!);
-    const payloads = mapped.map((name) => resolveRef(spec.components.schemas[name].allOf[1].properties.data.allOf[0]) && spec.components.schemas[name].allOf[1].properties.data.allOf[0].$ref.split("/").pop()!);
+    const payloads = mapped.map((name) => spec.components.schemas[name].allOf[1].properties.data.allOf[0].$ref.split("/").pop()!);
     expect(mapped.length).toBeGreaterThanOrEqual(11);
-    await openInSidebar(SCHEMAS_GROUP);
-    expect(await missing([...mapped, ...payloads], sidebar(), true)).toEqual([]);
+    expect([...mapped, ...payloads].filter((name) => !schemaNames.includes(name))).toEqual([]);
   });
 
   it(`lists every schema, all ${schemaNames.length} of them`, async () => {
