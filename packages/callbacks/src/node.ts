@@ -7,16 +7,23 @@
 
 /** The parts of `node:http`'s IncomingMessage the adapter reads. */
 export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {
+  /** The request method, e.g. `POST`. */
   method?: string | undefined;
+  /** The request target: path and query. */
   url?: string | undefined;
+  /** The request headers, names in lower case. */
   headers: Record<string, string | string[] | undefined>;
+  /** Drops the connection (when the response cannot be written). */
   destroy(error?: Error): unknown;
 }
 
 /** The parts of `node:http`'s ServerResponse the adapter writes. */
 export interface NodeResponseLike {
+  /** The status code to answer with. */
   statusCode: number;
+  /** Sets one response header. */
   setHeader(name: string, value: string | string[]): unknown;
+  /** Writes the body and ends the response. */
   end(body?: Uint8Array | string): unknown;
 }
 
