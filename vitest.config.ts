@@ -9,6 +9,7 @@ const alias = {
   "@acs-connect/types": path.join(here, "packages/types/src/index.ts"),
   "@acs-connect/server": path.join(here, "packages/server/src/index.ts"),
   "@acs-connect/client": path.join(here, "packages/client/src/index.ts"),
+  "@acs-connect/callbacks": path.join(here, "packages/callbacks/src/index.ts"),
 };
 
 /** Tests that start processes, servers or sandboxes of the repository (seconds each). */

@@ -11,3 +11,4 @@ export * from "./enums.ts";
 export * from "./polymorphism.ts";
 export * from "./json-schema.ts";
 export * from "./runtime.ts";
+export * from "./callbacks.ts";

@@ -42,6 +42,11 @@ export const ajvFormats: Record<string, (value: string) => boolean> = Object.fro
   Object.entries(FORMATS).map(([name, format]) => [name, (value: string) => format.check(value)]),
 );
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+/** OpenAPI 3.0.3's formats of `integer` and `number` (Data Types): widths, which a JSON validator checks as ranges or not at all. */
+const NUMERIC_FORMATS = new Set(["int32", "int64", "float", "double"]);
+
 /** A component name as one JSON Pointer token. */
 const escapeName = (name: string) => pointer(name).slice(2);
 
@@ -98,6 +103,15 @@ function createConverter(doc: any, options: ConvertOptions) {
           if (required.length > 0) out.required = required;
           break;
         }
+        case "format":
+          // OpenAPI's numeric formats are ranges, not string formats Ajv knows: int32 is a signed 32-bit integer.
+          if (value === "int32" && (node.type === "integer" || node.type === "number")) {
+            out.minimum ??= INT32_MIN;
+            out.maximum ??= INT32_MAX;
+          } else if (!(NUMERIC_FORMATS.has(value) && (node.type === "integer" || node.type === "number"))) {
+            out.format = value;
+          }
+          break;
         default:
           out[key] = value;
       }

@@ -7,7 +7,7 @@ import type { GeneratorConfig } from "../lib/spec.ts";
  */
 export const config: GeneratorConfig = {
   name: "runtime",
-  outputs: { folders: ["packages/server/src/generated/runtime", "packages/client/src/generated/runtime"] },
+  outputs: { folders: ["packages/server/src/generated/runtime", "packages/client/src/generated/runtime", "packages/callbacks/src/generated/runtime"] },
   inputs: ["core/src/runtime.ts"],
 };
 

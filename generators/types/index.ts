@@ -5,7 +5,7 @@
  */
 import openapiTS, { addJSDocComment, astToString, oapiRef, STRING, tsLiteral, tsUnion, type OpenAPITSOptions } from "openapi-typescript";
 import ts from "typescript";
-import { componentName, componentRef, enumOf, isExtensibleEnum, polymorphicBases, usedRef } from "../../core/src/index.ts";
+import { callbackEnvelopes, componentName, componentRef, enumOf, isExtensibleEnum, polymorphicBases, usedRef } from "../../core/src/index.ts";
 import { valuesName } from "../lib/names.ts";
 import { header, type Files, type Spec, type StageOutput } from "../lib/spec.ts";
 import { config } from "./config.ts";
@@ -166,5 +166,57 @@ export function renderSchemasModule(doc: any, fileHeader: string): string {
     }
     out.push(jsDoc(describe(schema).length > 0 ? describe(schema) : [name]) + `export type ${name} = components["schemas"]["${name}"];\n`);
   }
+  out.push(...renderCallbackEvents(doc));
   return out.join("\n");
+}
+
+/**
+ * The events callbacks deliver (see core/src/callbacks.ts): their `type` values and names at run
+ * time, a map from event name to envelope type, and `CallbackEvent`, the known union widened by
+ * `UnknownCallbackEvent` so that an event type this API version does not know yet is
+ * representable without a cast.
+ */
+export function renderCallbackEvents(doc: any): string[] {
+  const envelopes = callbackEnvelopes(doc);
+  if (envelopes.length === 0) return [];
+  const events = envelopes.flatMap((envelope) => envelope.events);
+  const bases = envelopes.map((envelope) => envelope.base);
+  const property = envelopes[0]!.property;
+  if (envelopes.some((envelope) => envelope.property !== property)) {
+    throw new Error(`Callback envelopes ${bases.join(", ")} use different discriminator properties; one CallbackEvent union cannot narrow on both.`);
+  }
+  const out: string[] = [];
+  out.push(
+    jsDoc([`The \`${property}\` of every callback event this API version knows, in the order the spec maps them.`]) +
+      `export const callbackEventTypes = [${events.map(({ type }) => JSON.stringify(type)).join(", ")}] as const;\n`,
+  );
+  out.push(
+    jsDoc([`The name of each known callback event (the name of its \`data\` schema), by its \`${property}\`.`]) +
+      `export const callbackEventNames = {\n${events.map(({ type, name }) => `  ${JSON.stringify(type)}: ${JSON.stringify(name)},\n`).join("")}} as const;\n`,
+  );
+  out.push(
+    jsDoc(["The envelope type of each known callback event, by event name."]) +
+      `export interface CallbackEventMap {\n${events.map(({ name, envelope }) => `  ${name}: ${envelope};\n`).join("")}}\n`,
+  );
+  out.push(jsDoc(["The name of a known callback event, e.g. `" + events[0]!.name + "`."]) + "export type CallbackEventName = keyof CallbackEventMap;\n");
+  out.push(jsDoc([`A known callback event; narrows on \`${property}\`.`]) + `export type KnownCallbackEvent = CallbackEventMap[CallbackEventName];\n`);
+  out.push(
+    jsDoc([
+      `A callback event whose \`${property}\` this API version does not know (the service adds events over time):`,
+      "the envelope, with a payload of unknown shape.",
+    ]) +
+      `export type UnknownCallbackEvent = Omit<components["schemas"]["${bases[0]}"], "${property}"> & { ${property}: string & {}; data?: unknown };\n`,
+  );
+  out.push(
+    jsDoc([
+      "Any event a callback delivers: a known one or one this API version does not know. To narrow on",
+      `\`${property}\`, first tell the known ones apart with {@link isKnownCallbackEvent}, since an unknown`,
+      `\`${property}\` may be any string.`,
+    ]) + "export type CallbackEvent = KnownCallbackEvent | UnknownCallbackEvent;\n",
+  );
+  out.push(
+    jsDoc([`Whether an event's \`${property}\` is one this API version knows; narrows {@link CallbackEvent} to {@link KnownCallbackEvent}.`]) +
+      `export function isKnownCallbackEvent(event: CallbackEvent): event is KnownCallbackEvent {\n  return Object.prototype.hasOwnProperty.call(callbackEventNames, event.${property});\n}\n`,
+  );
+  return out;
 }

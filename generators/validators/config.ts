@@ -2,11 +2,12 @@ import type { GeneratorConfig } from "../lib/spec.ts";
 
 /**
  * Compiled validators (Ajv standalone code) of the request and response bodies, from the core's
- * OpenAPI-to-JSON-Schema conversion, for @acs-connect/server.
+ * OpenAPI-to-JSON-Schema conversion: the operations' bodies for @acs-connect/server, the callback
+ * events for @acs-connect/callbacks.
  */
 export const config: GeneratorConfig = {
   name: "validators",
-  outputs: { folders: ["packages/server/src/generated/validators"] },
+  outputs: { folders: ["packages/server/src/generated/validators", "packages/callbacks/src/generated/validators"] },
   inputs: ["core/src"],
 };
 

@@ -30,11 +30,11 @@ describe("the document Redocly renders", () => {
 
   it("gives every extensible enum an x-enumDescriptions map from x-ms-enum.values, and marks it extensible", () => {
     const enums = extensibleEnums(bundled);
-    // 11 component schemas and the Repeatability-Result header's inline schema.
+    // Every enum component schema and the Repeatability-Result header's inline schema.
     expect(enums.map((found) => found.name).sort()).toEqual(
       [...Object.values<any>(spec.components.schemas).filter((schema) => schema["x-ms-enum"]).map((schema) => schema["x-ms-enum"].name), "RepeatabilityResult"].sort(),
     );
-    expect(enums).toHaveLength(12);
+    expect(enums).toHaveLength(Object.values<any>(spec.components.schemas).filter((schema) => schema["x-ms-enum"]).length + 1);
     for (const { at, values, name } of enums) {
       const node = at
         .slice(2)
@@ -173,13 +173,19 @@ describe("the commands, in a sandbox copy", () => {
 
     const result = await sandbox.script("generate");
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^ {2}build\s+\d+\.\d\d s {2}@acs-connect\/client/m);
-    // Rendered now, or reused from the stage cache when nothing it reads changed since the last render.
-    expect(result.stdout).toMatch(/^ {2}docs\s+\d+\.\d\d s {2}(\(unchanged\) )?packages\/spec\/dist\/reference\.html \(2\.\d MB, self-contained(; rendered alongside the stages above)?\)$/m);
+    expect(result.stdout).toMatch(/^ {2}build\s+\d+\.\d\d s {2}@acs-connect\/callbacks, @acs-connect\/client/m);
+    // The sandbox shares node_modules (and so the stage cache) with the repository: the page is
+    // rendered afresh or taken from the cache, whichever a previous `pnpm generate` left.
+    expect(result.stdout).toMatch(
+      /^ {2}docs\s+\d+\.\d\d s {2}(?:\(unchanged\) )?packages\/spec\/dist\/reference\.html \(2\.\d MB, self-contained(?:; rendered alongside the stages above)?\)$/m,
+    );
     // After the build (tsdown empties dist/ first), beside the package's own output.
     expect(existsSync(page)).toBe(true);
     expect(existsSync(path.join(sandbox.root, "packages/spec/dist/index.mjs"))).toBe(true);
     const html = await readFile(page, "utf8");
     expect(embeddedDefinition(html)).toEqual(referenceDocument(bundled));
+    // How long it took is a figure for `pnpm bench:generate`, not an assertion: on a shared
+    // machine the same run takes 15 s or 30 s.
+    expect(result.stdout).toMatch(/^generate: done in [\d.]+ s/m);
   }, 120_000);
 });

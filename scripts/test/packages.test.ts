@@ -18,7 +18,7 @@ import { createPackageSandbox, type PackageSandbox } from "../../tools/packages/
 import { packPackage, readTar, type PackedPackage } from "../../tools/packages/tarball.ts";
 import { publishedPackages, type Manifest } from "../../tools/packages/workspace.ts";
 
-const PUBLISHED = ["@acs-connect/client", "@acs-connect/server", "@acs-connect/spec", "@acs-connect/types"];
+const PUBLISHED = ["@acs-connect/callbacks", "@acs-connect/client", "@acs-connect/server", "@acs-connect/spec", "@acs-connect/types"];
 const names = (await publishedPackages()).map((pkg) => pkg.name);
 
 let sandbox: PackageSandbox;

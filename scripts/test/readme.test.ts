@@ -45,7 +45,7 @@ interface WorkspacePackage {
   folder: string;
   manifest: { name: string; private?: boolean; bin?: Record<string, string> | string; dependencies?: Record<string, string> };
 }
-const workspace: WorkspacePackage[] = ["packages/client", "packages/server", "packages/spec", "packages/types", "examples"].map((folder) => ({
+const workspace: WorkspacePackage[] = ["packages/callbacks", "packages/client", "packages/server", "packages/spec", "packages/types", "examples"].map((folder) => ({
   folder,
   manifest: JSON.parse(readRepoFile(`${folder}/package.json`)),
 }));
@@ -168,7 +168,7 @@ function classify(command: Command): string | undefined {
 
 describe("commands in the READMEs", () => {
   it("are found in every README", () => {
-    expect(readmes).toEqual(expect.arrayContaining(["README.md", "examples/README.md", "packages/client/README.md", "packages/server/README.md", "packages/spec/README.md", "packages/types/README.md"]));
+    expect(readmes).toEqual(expect.arrayContaining(["README.md", "examples/README.md", "packages/callbacks/README.md", "packages/client/README.md", "packages/server/README.md", "packages/spec/README.md", "packages/types/README.md"]));
     expect(commands.length).toBeGreaterThan(30);
     // The quick start: exactly these two commands, first.
     const top = commands.filter((command) => command.file === "README.md");
@@ -255,7 +255,7 @@ describe("code in the package READMEs", () => {
   }, 30_000);
 
   async function setUp(): Promise<void> {
-    for (const name of ["client", "server", "spec", "types"]) {
+    for (const name of ["callbacks", "client", "server", "spec", "types"]) {
       if (!existsSync(path.join(ROOT, "packages", name, "dist/index.mjs"))) {
         throw new Error(`packages/${name}/dist is missing: run \`pnpm generate\`; the snippets import the built packages, as a consumer does.`);
       }
@@ -313,7 +313,7 @@ describe("code in the package READMEs", () => {
 
   it("each package README shows the install command and a use that runs", () => {
     ready();
-    expect(packageReadmes).toHaveLength(4);
+    expect(packageReadmes).toHaveLength(workspace.filter((pkg) => pkg.folder.startsWith("packages/")).length);
     for (const file of packageReadmes) {
       const name = JSON.parse(readRepoFile(path.join(path.dirname(file), "package.json"))).name;
       expect(commands.some((command) => command.file === file && command.text === `npm install ${name}`), `${file}: no \`npm install ${name}\``).toBe(true);

@@ -4,7 +4,8 @@ import { deref, isDataPath, isObject, mappingTargetRef, pointer, resolveRef, val
 /**
  * Every discriminator names a required property and maps each value explicitly to a schema
  * that exists and inherits from the base, so that code generators and validators agree on the
- * subtypes instead of guessing them from schema names.
+ * subtypes instead of guessing them from schema names; and every value the property's enum lists
+ * has a mapping, so receivers (of callback events too) can narrow every known value.
  */
 export default createRulesetFunction(
   { input: null, options: null },
@@ -37,6 +38,12 @@ export default createRulesetFunction(
         return;
       }
       const known = knownValues(doc, base?.properties?.[property]);
+      // A known value without a subtype leaves receivers (e.g. of callback events) nothing to narrow to.
+      for (const value of known ?? []) {
+        if (!(String(value) in node.mapping)) {
+          results.push({ message: `Discriminator on "${property}" maps no schema for its known value "${String(value)}".`, path: [...path, "mapping"] });
+        }
+      }
       for (const [value, target] of Object.entries(node.mapping)) {
         const targetPath = [...path, "mapping", value];
         const ref = mappingTargetRef(target);

@@ -1,8 +1,9 @@
 import { createRulesetFunction, type IFunctionResult } from "@stoplight/spectral-core";
-import { isObject, type Path } from "../../core/src/index.ts";
+import { callbackOperations, isObject, operations, type Path } from "../../core/src/index.ts";
 
 /**
- * Every component schema and every property has a description. A property that is a bare
+ * Every component schema, every inline body schema (of operations and their callbacks) and every
+ * property has a description. A property that is a bare
  * `$ref` cannot carry one in OpenAPI 3.0 (siblings of `$ref` are ignored), so the message says
  * how to fix that case.
  */
@@ -10,8 +11,7 @@ export default createRulesetFunction(
   { input: null, options: null },
   function requireDescriptions(doc: any) {
     const results: IFunctionResult[] = [];
-    const schemas = doc?.components?.schemas;
-    if (!isObject(schemas)) return results;
+    const schemas = isObject(doc?.components?.schemas) ? doc.components.schemas : {};
 
     function visitProperties(schema: any, owner: string, path: Path): void {
       if (!isObject(schema)) return;
@@ -41,6 +41,25 @@ export default createRulesetFunction(
       if (isObject(schema.items)) visitProperties(schema.items, `${owner}[]`, [...path, "items"]);
       if (isObject(schema.additionalProperties)) {
         visitProperties(schema.additionalProperties, `${owner}{}`, [...path, "additionalProperties"]);
+      }
+    }
+
+    // Inline schemas of message bodies (the callback's event batch, say) are schemas too.
+    for (const op of [...operations(doc), ...callbackOperations(doc)]) {
+      const bodies: Array<[unknown, Path]> = [[op.operation.requestBody, [...op.path, "requestBody"]]];
+      for (const [status, response] of Object.entries(op.operation.responses ?? {})) bodies.push([response, [...op.path, "responses", status]]);
+      for (const [body, bodyPath] of bodies) {
+        if (!isObject(body) || !isObject(body.content)) continue;
+        for (const [mediaType, media] of Object.entries<any>(body.content)) {
+          const schema = media?.schema;
+          if (!isObject(schema) || typeof schema.$ref === "string") continue;
+          const schemaPath = [...bodyPath, "content", mediaType, "schema"];
+          const owner = `${op.name} ${bodyPath.at(-1) === "requestBody" ? "request" : `response ${String(bodyPath.at(-1))}`} body`;
+          if (typeof schema.description !== "string" || schema.description.trim() === "") {
+            results.push({ message: `The inline schema of the ${owner} has no description.`, path: schemaPath });
+          }
+          visitProperties(schema, owner, schemaPath);
+        }
       }
     }
 

@@ -17,6 +17,14 @@ type Expected = { path: string; message: string };
 /** Expected findings per rule, as `path` (dot-joined JSON path) and exact message. */
 const cases: Record<string, Expected[]> = {
   "acs-schema-description": [
+    {
+      path: "paths./things.post.callbacks.Events.{$request.body#/callbackUri}.post.requestBody.content.application/json.schema",
+      message: "The inline schema of the ThingEvents request body has no description.",
+    },
+    {
+      path: "paths./things.post.callbacks.Events.{$request.body#/callbackUri}.post.requestBody.content.application/json.schema.items.properties.kind",
+      message: 'Property "ThingEvents request body[].kind" has no description.',
+    },
     { path: "components.schemas.Thing", message: 'Schema "Thing" has no description.' },
     { path: "components.schemas.Thing.properties.name", message: 'Property "Thing.name" has no description.' },
     {
@@ -119,11 +127,19 @@ const cases: Record<string, Expected[]> = {
       path: "components.schemas.Base.discriminator.mapping.http",
       message: 'Discriminator mapping key "http" is not a value of "kind" (websocket, grpc).',
     },
+    {
+      path: "components.schemas.Partial.discriminator.mapping",
+      message: 'Discriminator on "kind" maps no schema for its known value "grpc".',
+    },
   ],
   "acs-operation-named-examples": [
     {
       path: "paths./things.post.requestBody.content.application/json",
       message: 'The request body (application/json) of "CreateThing" has no named examples.',
+    },
+    {
+      path: "paths./things.post.callbacks.Events.{$request.body#/callbackUri}.post.requestBody.content.application/json",
+      message: 'The request body (application/json) of "ThingEvents" has no named examples.',
     },
     {
       path: "paths./things.post.responses.200.content.application/json",
@@ -141,6 +157,10 @@ const cases: Record<string, Expected[]> = {
         'The example "Bad" of the request body (application/json) of "CreateThing" is invalid: $.options.transportUrl must be string.',
     },
     {
+      path: "paths./things.post.callbacks.Events.{$request.body#/callbackUri}.post.requestBody.content.application/json.examples.WrongType.value.id",
+      message: 'The example "WrongType" of the request body (application/json) of "ThingEvents" is invalid: $.id must be string.',
+    },
+    {
       path: "paths./things.post.responses.200.content.application/json.examples.WrongState.value.state",
       message:
         'The example "WrongState" of response 200 (application/json) of "CreateThing" is invalid: $.state must be one of: active, inactive.',
@@ -148,6 +168,25 @@ const cases: Record<string, Expected[]> = {
     {
       path: "components.examples.MissingOptions.value",
       message: 'The example "Shared" of the request body (application/json) of "CreateThing" is invalid: $.options is required.',
+    },
+  ],
+  "acs-callback-contract": [
+    { path: "paths./things.post.callbacks.Silent.{$request.body#/callbackUri}.post", message: 'Callback "Silent" of "CreateThing" has no description.' },
+    {
+      path: "paths./things.post.callbacks.Silent.{$request.body#/callbackUri}.post",
+      message: 'Callback "Silent" of "CreateThing" declares no security requirement: name the scheme that authenticates the provider\'s requests.',
+    },
+    {
+      path: "paths./things.post.callbacks.Silent.{$request.body#/callbackUri}.post.responses",
+      message: 'Callback "Silent" of "CreateThing" has no 2xx response: say what the receiver answers once it has the payload.',
+    },
+    {
+      path: "paths./things.post.callbacks.Borrowed.{$request.body#/callbackUri}.post.security.0.Caller",
+      message: 'Callback "Borrowed" of "CreateThing" uses "Caller", the consumer\'s own credential; a callback needs a scheme of its own.',
+    },
+    {
+      path: "paths./things.post.callbacks.Borrowed.{$request.body#/callbackUri}.post.security.1.Missing",
+      message: 'Callback "Borrowed" of "CreateThing" names security scheme "Missing", which is not defined.',
     },
   ],
   "acs-reachable-components": [
@@ -182,6 +221,13 @@ describe("project rules", () => {
     const reported = asExpected(results, "acs-reachable-components").map((result) => result.path);
     expect(reported).not.toContain("components.schemas.OnlyInMapping");
     expect(reported).not.toContain("components.schemas.ReachedThroughSubtype");
+  });
+
+  it("acs-reachable-components counts what only a callback uses as used", async () => {
+    const results = await lintFile(fixture("acs-reachable-components"));
+    const reported = asExpected(results, "acs-reachable-components").map((result) => result.path);
+    expect(reported).not.toContain("components.schemas.OnlyInCallback");
+    expect(reported).not.toContain("components.securitySchemes.OnlyInCallback");
   });
 });
 

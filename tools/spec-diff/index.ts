@@ -43,9 +43,15 @@ export function diffDocuments(base: any, head: any): DiffResult {
       ctx.emit({ id: "schema-added", level: "non-breaking", location: pointer("components", "schemas", name), message: `schema ${name} added: a new type; nothing existing changes` });
       continue;
     }
-    // The directions it is used in on either side; an unused schema is still an exported type, so both.
+    // The directions it is used in on either side (a callback's payload is received: response).
+    // A schema no operation or callback reaches is still an exported type, used either way: it
+    // is judged both ways (the stricter verdict wins), and its changes say so.
     const directions = new Set<Direction>([...(baseUsage.get(name) ?? []), ...(headUsage.get(name) ?? [])]);
-    compareSchemas(ctx, from[name], to[name], ["components", "schemas", name], directions.size > 0 ? directions : BOTH, true);
+    const reached = directions.size > 0;
+    const scoped: WalkContext = reached
+      ? ctx
+      : { ...ctx, emit: (change) => ctx.emit({ ...change, message: `${change.message} (${name} is used by no operation or callback, so it was judged as both request and response)` }) };
+    compareSchemas(scoped, from[name], to[name], ["components", "schemas", name], reached ? directions : BOTH, true);
   }
   return summarize(changes);
 }

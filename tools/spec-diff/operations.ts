@@ -1,6 +1,7 @@
 /**
- * Operation-level and document-level rules of `pnpm spec:diff`: paths and methods, operation
- * ids, parameters, request bodies, responses, security, servers and documentation.
+ * Operation-level and document-level rules of `pnpm spec:diff`: paths (matched by template) and
+ * methods, operation ids, parameters, request bodies, responses, callbacks, security, servers
+ * and documentation.
  */
 import { deref, HTTP_METHODS as METHODS } from "../../core/src/index.ts";
 import type { Change, Direction, Level } from "./model.ts";
@@ -26,34 +27,96 @@ export class OperationDiff {
     }
   }
 
-  /** Every path and operation. */
+  /**
+   * Every path and operation. Paths are matched by template, regardless of parameter names: a
+   * path whose parameter was renamed (`/participants/{participantMri}` to `{participantRawId}`) is
+   * the same URL on the wire, so it is reported as a rename and its operations are compared.
+   */
   operations(): void {
     const { base, head } = this.ctx;
     const basePaths = base.paths ?? {};
     const headPaths = head.paths ?? {};
+    const renamedTo = new Map<string, string>();
+    const unmatchedHead = new Map<string, string>();
+    for (const path of Object.keys(headPaths)) if (!(path in basePaths)) unmatchedHead.set(pathTemplate(path), path);
     for (const path of Object.keys(basePaths)) {
-      if (!(path in headPaths)) {
-        this.change("path-removed", "breaking", ["paths", path], `path ${path} removed: clients calling it get 404`);
+      if (path in headPaths) continue;
+      const renamed = unmatchedHead.get(pathTemplate(path));
+      if (renamed !== undefined) {
+        unmatchedHead.delete(pathTemplate(path));
+        renamedTo.set(renamed, path);
+        const pairs = pathParameterRenames(path, renamed);
+        this.change(
+          "path-parameter-renamed",
+          "breaking",
+          ["paths", renamed],
+          `path ${path} became ${renamed} (${[...pairs].map(([from, to]) => `${from} renamed to ${to}`).join(", ")}): the URL on the wire is the same, but generated clients name the path parameter after it`,
+        );
+        continue;
       }
+      this.change("path-removed", "breaking", ["paths", path], `path ${path} removed: clients calling it get 404`);
     }
     for (const path of Object.keys(headPaths)) {
-      if (!(path in basePaths)) {
+      const basePath = path in basePaths ? path : renamedTo.get(path);
+      if (basePath === undefined) {
         this.change("path-added", "non-breaking", ["paths", path], `path ${path} added: a new operation`);
         continue;
       }
-      const [fromItem, toItem] = [deref(base, basePaths[path]), deref(head, headPaths[path])];
-      for (const method of METHODS) {
-        const [from, to] = [fromItem?.[method], toItem?.[method]];
-        const location = ["paths", path, method];
-        const name = `${method.toUpperCase()} ${path}`;
-        if (from && !to) this.change("operation-removed", "breaking", location, `${name} removed: clients calling it get 405`);
-        else if (!from && to) this.change("operation-added", "non-breaking", location, `${name} added: a new operation`);
-        else if (from && to) this.operation(name, fromItem, toItem, from, to, location);
+      const renames = pathParameterRenames(basePath, path);
+      this.pathItem(basePath === path ? path : `${basePath} -> ${path}`, deref(base, basePaths[basePath]), deref(head, headPaths[path]), ["paths", path], renames);
+    }
+  }
+
+  private pathItem(label: string, fromItem: any, toItem: any, location: Array<string | number>, renames: ReadonlyMap<string, string> = new Map(), callback = false): void {
+    for (const method of METHODS) {
+      const [from, to] = [fromItem?.[method], toItem?.[method]];
+      const at = [...location, method];
+      const name = `${method.toUpperCase()} ${label}`;
+      if (from && !to) this.change("operation-removed", "breaking", at, `${name} removed: clients calling it get 405`);
+      else if (!from && to) this.change("operation-added", "non-breaking", at, `${name} added: a new operation`);
+      else if (from && to) this.operation(name, fromItem, toItem, from, to, at, renames, callback);
+    }
+  }
+
+  /**
+   * An operation's callbacks. What a callback carries travels from the provider to the consumer,
+   * so its request body is judged like a response (a property or an enum value added does not
+   * break a receiver; one removed does), and its responses like a request.
+   */
+  private callbacks(from: Record<string, any>, to: Record<string, any>, location: Array<string | number>): void {
+    const { base, head } = this.ctx;
+    for (const name of Object.keys(from)) {
+      if (!(name in to)) this.change("callback-removed", "breaking", [...location, name], `callback ${name} removed: receivers no longer get what it delivered`);
+    }
+    for (const [name, raw] of Object.entries(to)) {
+      if (!(name in from)) {
+        this.change("callback-added", "non-breaking", [...location, name], `callback ${name} added: the service sends more to the consumer's endpoint, which answers what it does not handle`);
+        continue;
+      }
+      const [before, after] = [deref(base, from[name]) ?? {}, deref(head, raw) ?? {}];
+      for (const expression of Object.keys(before)) {
+        if (!(expression in after)) this.change("callback-removed", "breaking", [...location, name, expression], `callback ${name} no longer goes to ${expression}: receivers there no longer get it`);
+      }
+      for (const expression of Object.keys(after)) {
+        if (!(expression in before)) {
+          this.change("callback-added", "non-breaking", [...location, name, expression], `callback ${name} also goes to ${expression}`);
+          continue;
+        }
+        this.pathItem(`callback ${name} ${expression}`, deref(base, before[expression]), deref(head, after[expression]), [...location, name, expression], new Map(), true);
       }
     }
   }
 
-  private operation(name: string, fromItem: any, toItem: any, from: any, to: any, location: Array<string | number>): void {
+  private operation(
+    name: string,
+    fromItem: any,
+    toItem: any,
+    from: any,
+    to: any,
+    location: Array<string | number>,
+    renames: ReadonlyMap<string, string> = new Map(),
+    callback = false,
+  ): void {
     const { base, head } = this.ctx;
     if (from.operationId !== to.operationId) {
       this.change(
@@ -71,9 +134,10 @@ export class OperationDiff {
       this.change("operation-deprecation-changed", "non-breaking", [...location, "deprecated"], `${name} ${to.deprecated ? "deprecated" : "no longer deprecated"}: it still works`);
     }
     this.security(from.security ?? base.security, to.security ?? head.security, [...location, "security"], name);
-    this.parameters(fromItem, toItem, from, to, location);
-    this.requestBody(from.requestBody, to.requestBody, [...location, "requestBody"]);
-    this.responses(from.responses ?? {}, to.responses ?? {}, [...location, "responses"]);
+    this.parameters(fromItem, toItem, from, to, location, renames, callback ? RESPONSE : REQUEST);
+    this.requestBody(from.requestBody, to.requestBody, [...location, "requestBody"], callback ? RESPONSE : REQUEST);
+    this.responses(from.responses ?? {}, to.responses ?? {}, [...location, "responses"], callback ? REQUEST : RESPONSE);
+    if (!callback) this.callbacks(from.callbacks ?? {}, to.callbacks ?? {}, [...location, "callbacks"]);
   }
 
   /** Security requirement alternatives: a new requirement, or one that changed or went away, breaks clients. */
@@ -102,7 +166,15 @@ export class OperationDiff {
     }
   }
 
-  private parameters(fromItem: any, toItem: any, from: any, to: any, location: Array<string | number>): void {
+  private parameters(
+    fromItem: any,
+    toItem: any,
+    from: any,
+    to: any,
+    location: Array<string | number>,
+    renames: ReadonlyMap<string, string>,
+    directions: ReadonlySet<Direction>,
+  ): void {
     const { base, head } = this.ctx;
     const collect = (doc: any, item: any, operation: any, where: Array<string | number>) => {
       const map = new Map<string, { parameter: any; location: Array<string | number> }>();
@@ -110,7 +182,9 @@ export class OperationDiff {
         (list ?? []).forEach((raw, index) => {
           const parameter = deref(doc, raw);
           if (!parameter?.name) return;
-          const name = parameter.in === "header" ? String(parameter.name).toLowerCase() : parameter.name;
+          // A renamed path parameter (reported with its path) is compared with its new self.
+          const renamed = doc === base && parameter.in === "path" ? (renames.get(parameter.name) ?? parameter.name) : parameter.name;
+          const name = parameter.in === "header" ? String(parameter.name).toLowerCase() : renamed;
           map.set(`${parameter.in}:${name}`, { parameter, location: [...at, index] });
         });
       add(item?.parameters, [...where.slice(0, -1), "parameters"]);
@@ -143,11 +217,11 @@ export class OperationDiff {
         this.change("request-parameter-deprecation-changed", "non-breaking", [...at, "deprecated"], `${label} ${parameter.deprecated ? "deprecated" : "no longer deprecated"}: it still works`);
       }
       this.docs("request-parameter-docs-changed", old, parameter, ["description", "example", "examples"], at, label);
-      compareSchemas(this.ctx, old.schema, parameter.schema, [...at, "schema"], REQUEST);
+      compareSchemas(this.ctx, old.schema, parameter.schema, [...at, "schema"], directions);
     }
   }
 
-  private requestBody(fromRaw: any, toRaw: any, location: Array<string | number>): void {
+  private requestBody(fromRaw: any, toRaw: any, location: Array<string | number>, directions: ReadonlySet<Direction>): void {
     const { base, head } = this.ctx;
     const [from, to] = [deref(base, fromRaw), deref(head, toRaw)];
     if (!from && !to) return;
@@ -165,7 +239,7 @@ export class OperationDiff {
       else this.change("request-body-became-optional", "non-breaking", [...location, "required"], "request body became optional: clients may leave it out");
     }
     this.docs("request-body-docs-changed", from, to, ["description"], location, "request body");
-    this.media(from.content ?? {}, to.content ?? {}, [...location, "content"], REQUEST, "request");
+    this.media(from.content ?? {}, to.content ?? {}, [...location, "content"], directions, "request");
   }
 
   private media(from: Record<string, any>, to: Record<string, any>, location: Array<string | number>, directions: ReadonlySet<Direction>, side: "request" | "response"): void {
@@ -190,7 +264,7 @@ export class OperationDiff {
     }
   }
 
-  private responses(from: Record<string, any>, to: Record<string, any>, location: Array<string | number>): void {
+  private responses(from: Record<string, any>, to: Record<string, any>, location: Array<string | number>, directions: ReadonlySet<Direction>): void {
     const { base, head } = this.ctx;
     for (const status of Object.keys(from)) {
       if (!(status in to)) this.change("response-status-removed", "breaking", [...location, status], `response ${status} removed: clients handling it get something else`);
@@ -203,7 +277,7 @@ export class OperationDiff {
       const [old, response] = [deref(base, from[status]), deref(head, raw)];
       const at = [...location, status];
       this.docs("response-docs-changed", old, response, ["description"], at, `response ${status}`);
-      this.media(old?.content ?? {}, response?.content ?? {}, [...at, "content"], RESPONSE, "response");
+      this.media(old?.content ?? {}, response?.content ?? {}, [...at, "content"], directions, "response");
       const [oldHeaders, headers] = [old?.headers ?? {}, response?.headers ?? {}];
       for (const name of Object.keys(oldHeaders)) {
         if (!(name in headers)) this.change("response-header-removed", "breaking", [...at, "headers", name], `response ${status} header ${name} removed: clients that read it no longer get it`);
@@ -219,7 +293,7 @@ export class OperationDiff {
           this.change("response-header-became-optional", "breaking", [...at, "headers", name], `response ${status} header ${name} became optional: clients that rely on it may not get it`);
         }
         this.docs("response-header-docs-changed", oldHeader, header, ["description"], [...at, "headers", name], `response ${status} header ${name}`);
-        compareSchemas(this.ctx, oldHeader?.schema, header?.schema, [...at, "headers", name, "schema"], RESPONSE);
+        compareSchemas(this.ctx, oldHeader?.schema, header?.schema, [...at, "headers", name, "schema"], directions);
       }
     }
   }
@@ -286,6 +360,18 @@ export class OperationDiff {
       this.docs("security-scheme-docs-changed", old, scheme, ["description"], at, `security scheme ${name}`);
     }
   }
+}
+
+/** A path template with its parameter names left out: `/a/{x}/b` and `/a/{y}/b` are the same URL. */
+export function pathTemplate(path: string): string {
+  return path.replace(/\{[^}]*\}/g, "{}");
+}
+
+/** The path parameters renamed between two paths of the same template, old name to new name. */
+export function pathParameterRenames(from: string, to: string): Map<string, string> {
+  const names = (path: string) => [...path.matchAll(/\{([^}]*)\}/g)].map((match) => match[1]!);
+  const [before, after] = [names(from), names(to)];
+  return new Map(before.flatMap((name, index) => (after[index] !== undefined && after[index] !== name ? [[name, after[index]!] as [string, string]] : [])));
 }
 
 export type { Change };

@@ -187,11 +187,32 @@ export function constraintRule(before: any, after: any): Finding[] {
     else if (multipleFrom === undefined) findings.push(tightened(`multipleOf ${multipleTo} added`));
     else findings.push({ what: `multipleOf changed from ${multipleFrom} to ${multipleTo}`, ...both("multiple-of-changed", "breaking", "the set of valid values changed") });
   }
-  const closed = (schema: any) => schema?.additionalProperties === false;
-  if (typeOf(before) === "object" && closed(before) !== closed(after)) {
-    findings.push(closed(after) ? tightened("additionalProperties set to false") : loosened("additionalProperties no longer false"));
-  }
+  findings.push(...additionalPropertiesRule(before, after));
   return findings;
+}
+
+/**
+ * `additionalProperties: false` set or lifted. One rule with {@link propertyRule}: a receiver
+ * ignores properties it does not know, so new properties in what clients receive never break
+ * them, whether they come named (`property added`) or by lifting `additionalProperties: false`;
+ * what clients send is refused only when an object becomes closed.
+ */
+export function additionalPropertiesRule(before: any, after: any): Finding[] {
+  const closed = (schema: any) => schema?.additionalProperties === false;
+  if (typeOf(before) !== "object" || closed(before) === closed(after)) return [];
+  return [
+    closed(after)
+      ? {
+          what: "additionalProperties set to false",
+          request: effect("request-additional-properties-refused", "breaking", "requests with properties beyond the listed ones are refused"),
+          response: effect("response-additional-properties-refused", "non-breaking", "clients receive only the listed properties"),
+        }
+      : {
+          what: "additionalProperties no longer false",
+          request: effect("request-additional-properties-allowed", "non-breaking", "more requests are accepted"),
+          response: effect("response-additional-properties-allowed", "non-breaking", "clients ignore properties they do not know, as with a property added"),
+        },
+  ];
 }
 
 /** `nullable`, `readOnly`, `writeOnly` and `default`. */

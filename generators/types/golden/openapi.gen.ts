@@ -85,6 +85,36 @@ export interface components {
             /** @description The code. */
             code: string;
         };
+        /**
+         * @description The event type.
+         * @enum {string}
+         */
+        WidgetEventType: "Widget.Started" | (string & {});
+        /** @description An event envelope. */
+        WidgetEvent: {
+            /** @description The event id. */
+            id: string;
+            /** @description The event type. */
+            type: components["schemas"]["WidgetEventType"];
+        };
+        /** @description The envelope of a WidgetStarted event. */
+        WidgetStartedEvent: Omit<components["schemas"]["WidgetEvent"], "type"> & {
+            /** @description The event. */
+            data: components["schemas"]["WidgetStarted"];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "Widget.Started";
+        };
+        /** @description A widget started. */
+        WidgetStarted: {
+            /** @description The widget id. */
+            widgetId?: string;
+            /** @description The state it started in. */
+            state?: components["schemas"]["WidgetState"];
+        };
     };
     responses: never;
     parameters: {

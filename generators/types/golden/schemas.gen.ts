@@ -67,3 +67,88 @@ export type Widget = components["schemas"]["Widget"];
  * An error.
  */
 export type ErrorResponse = components["schemas"]["ErrorResponse"];
+
+/**
+ * The event type.
+ *
+ * Extensible: the values below are the ones this API version knows; any other string may arrive.
+ * - `Widget.Started`: The widget started.
+ */
+export type WidgetEventType = components["schemas"]["WidgetEventType"];
+
+/**
+ * The values of {@link WidgetEventType} this API version knows, in the order the spec lists them.
+ */
+export const widgetEventTypeValues = ["Widget.Started"] as const;
+
+/**
+ * A value of {@link WidgetEventType} this API version knows (a closed union; see {@link widgetEventTypeValues}).
+ */
+export type KnownWidgetEventType = (typeof widgetEventTypeValues)[number];
+
+/**
+ * An event envelope.
+ *
+ * Polymorphic on `type`: one of the subtypes its discriminator maps (`type: "Widget.Started"`: {@link WidgetStartedEvent}).
+ * The base shape alone is `components["schemas"]["WidgetEvent"]`.
+ */
+export type WidgetEvent = components["schemas"]["WidgetStartedEvent"];
+
+/**
+ * The envelope of a WidgetStarted event.
+ */
+export type WidgetStartedEvent = components["schemas"]["WidgetStartedEvent"];
+
+/**
+ * A widget started.
+ */
+export type WidgetStarted = components["schemas"]["WidgetStarted"];
+
+/**
+ * The `type` of every callback event this API version knows, in the order the spec maps them.
+ */
+export const callbackEventTypes = ["Widget.Started"] as const;
+
+/**
+ * The name of each known callback event (the name of its `data` schema), by its `type`.
+ */
+export const callbackEventNames = {
+  "Widget.Started": "WidgetStarted",
+} as const;
+
+/**
+ * The envelope type of each known callback event, by event name.
+ */
+export interface CallbackEventMap {
+  WidgetStarted: WidgetStartedEvent;
+}
+
+/**
+ * The name of a known callback event, e.g. `WidgetStarted`.
+ */
+export type CallbackEventName = keyof CallbackEventMap;
+
+/**
+ * A known callback event; narrows on `type`.
+ */
+export type KnownCallbackEvent = CallbackEventMap[CallbackEventName];
+
+/**
+ * A callback event whose `type` this API version does not know (the service adds events over time):
+ * the envelope, with a payload of unknown shape.
+ */
+export type UnknownCallbackEvent = Omit<components["schemas"]["WidgetEvent"], "type"> & { type: string & {}; data?: unknown };
+
+/**
+ * Any event a callback delivers: a known one or one this API version does not know. To narrow on
+ * `type`, first tell the known ones apart with {@link isKnownCallbackEvent}, since an unknown
+ * `type` may be any string.
+ */
+export type CallbackEvent = KnownCallbackEvent | UnknownCallbackEvent;
+
+/**
+ * Whether an event's `type` is one this API version knows; narrows {@link CallbackEvent} to {@link KnownCallbackEvent}.
+ */
+export function isKnownCallbackEvent(event: CallbackEvent): event is KnownCallbackEvent {
+  return Object.prototype.hasOwnProperty.call(callbackEventNames, event.type);
+}

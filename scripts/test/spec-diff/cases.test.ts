@@ -96,6 +96,28 @@ const table: Record<string, Record<string, { bump: Bump; changes: Expected[] }>>
     "response-status-added": { bump: "minor", changes: [["response-status-added", "non-breaking", "#/paths/~1things/post/responses/409"]] },
     "schema-added": { bump: "minor", changes: [["schema-added", "non-breaking", "#/components/schemas/ThingSummary"]] },
   },
+  "a path parameter renamed (same URL on the wire): reported as a rename, breaking for generated clients": {
+    "path-parameter-renamed": { bump: "major", changes: [["path-parameter-renamed", "breaking", "#/paths/~1things~1{thingRawId}"]] },
+  },
+  "callback payloads are judged like responses: property or extensible enum value added non-breaking, removed breaking; a callback added non-breaking": {
+    "callback-payload-property-added": { bump: "minor", changes: [["response-property-added", "non-breaking", "#/components/schemas/ThingEvent/properties/thingId"]] },
+    "callback-payload-property-removed": { bump: "major", changes: [["response-property-removed", "breaking", "#/components/schemas/ThingEvent/properties/kind"]] },
+    "callback-payload-enum-value-added": { bump: "minor", changes: [["response-enum-value-added", "non-breaking", "#/components/schemas/ThingEvent/properties/kind"]] },
+    "callback-added": {
+      bump: "minor",
+      changes: [
+        ["callback-added", "non-breaking", "#/paths/~1things/post/callbacks/ThingEvents"],
+        ["schema-added", "non-breaking", "#/components/schemas/ThingEvent"],
+      ],
+    },
+  },
+  "a schema no operation or callback reaches: judged both ways (the stricter verdict)": {
+    "unreachable-schema-property-removed": { bump: "major", changes: [["request-property-removed", "breaking", "#/components/schemas/Orphan/properties/value"]] },
+  },
+  "new properties on a formerly closed response object, named or by lifting additionalProperties: false: non-breaking, one rule": {
+    "response-additional-properties-allowed": { bump: "minor", changes: [["response-additional-properties-allowed", "non-breaking", "#/components/schemas/Thing"]] },
+    "response-property-added-to-closed": { bump: "minor", changes: [["response-property-added", "non-breaking", "#/components/schemas/Thing/properties/createdAt"]] },
+  },
   "description, summary, example, title only: docs": {
     "description-changed": { bump: "patch", changes: [["schema-description-changed", "docs", "#/components/schemas/Thing/properties/label"]] },
     "summary-changed": { bump: "patch", changes: [["operation-docs-changed", "docs", "#/paths/~1things/post/summary"]] },
@@ -124,6 +146,20 @@ describe("the classification table", () => {
 
   it("covers every fixture case", async () => {
     expect(Object.values(table).flatMap((cases) => Object.keys(cases)).sort()).toEqual(await caseNames());
+  });
+
+  it("says which direction a schema no operation or callback reaches was judged in", async () => {
+    const { before, after } = await loadCase("unreachable-schema-property-removed");
+    const [change] = diffDocuments(before, after).changes;
+    expect(change?.message).toContain("Orphan is used by no operation or callback, so it was judged as both request and response");
+  });
+
+  it("compares the operations under a renamed path, with the renamed parameter matched", async () => {
+    const { before, after } = await loadCase("path-parameter-renamed");
+    const ids = diffDocuments(before, after).changes.map((change) => change.id);
+    expect(ids).not.toContain("path-removed");
+    expect(ids).not.toContain("request-parameter-removed");
+    expect(ids).not.toContain("request-parameter-added-required");
   });
 
   it("finds nothing between a document and itself", async () => {

@@ -116,7 +116,7 @@ describe("after a release", () => {
     const [file] = await pendingChangesets();
     expect(file).toMatch(/^spec-[0-9a-f]{10}\.md$/);
     const body = await readFile(path.join(sandbox.root, ".changeset", file!), "utf8");
-    expect(body).toMatch(/^---\n"@acs-connect\/client": major\n"@acs-connect\/server": major\n"@acs-connect\/spec": major\n"@acs-connect\/types": major\n---\n/);
+    expect(body).toMatch(/^---\n"@acs-connect\/callbacks": major\n"@acs-connect\/client": major\n"@acs-connect\/server": major\n"@acs-connect\/spec": major\n"@acs-connect\/types": major\n---\n/);
     expect(body).toContain('- breaking: enum value "roomCallLocator" removed: clients that send it are refused (`#/components/schemas/CallLocatorKind`)');
 
     const covered = await run(["--changeset", "--check"]);

@@ -104,8 +104,19 @@ describe("constraintRule", () => {
     ["pattern added", {}, { pattern: "^a" }, tight],
     ["pattern removed", { pattern: "^a" }, {}, loose],
     ["multipleOf added", {}, { multipleOf: 2 }, tight],
-    ["additionalProperties closed", { type: "object" }, { type: "object", additionalProperties: false }, tight],
-    ["additionalProperties opened", { type: "object", additionalProperties: false }, { type: "object" }, loose],
+    [
+      "additionalProperties closed",
+      { type: "object" },
+      { type: "object", additionalProperties: false },
+      ["request-additional-properties-refused:breaking", "response-additional-properties-refused:non-breaking"],
+    ],
+    [
+      // One rule with "property added": a receiver ignores properties it does not know.
+      "additionalProperties opened",
+      { type: "object", additionalProperties: false },
+      { type: "object" },
+      ["request-additional-properties-allowed:non-breaking", "response-additional-properties-allowed:non-breaking"],
+    ],
   ])("%s", (_name, before, after, want) => {
     expect(brief(constraintRule(before, after)).map((finding) => finding.slice(1))).toEqual([want]);
   });

@@ -299,6 +299,377 @@ export interface components {
             /** @description The inner error if any. */
             readonly innererror?: components["schemas"]["CommunicationError"];
         };
+        /** @description The outcome of the operation an event reports. */
+        ResultInformation: {
+            /**
+             * Format: int32
+             * @description The HTTP-style status code of the outcome, e.g. 200, 400 or 500.
+             */
+            code?: number;
+            /**
+             * Format: int32
+             * @description The detailed status code, which tells causes with the same `code` apart.
+             */
+            subCode?: number;
+            /** @description The outcome in words. */
+            message?: string;
+        };
+        /** @description A participant of the call. */
+        CallParticipant: {
+            /** @description The communication identifier of the participant. */
+            identifier?: components["schemas"]["CommunicationIdentifierModel"];
+            /** @description Whether the participant is muted. */
+            isMuted?: boolean;
+            /** @description Whether the participant is on hold. */
+            isOnHold?: boolean;
+        };
+        /** @description The status of media streaming reported by a media streaming event. */
+        MediaStreamingUpdate: {
+            /** @description The content type that is streamed, e.g. `Audio`. */
+            contentType?: string;
+            /** @description The status of media streaming. */
+            mediaStreamingStatus?: components["schemas"]["MediaStreamingStatus"];
+            /** @description Why media streaming is in its status. */
+            mediaStreamingStatusDetails?: components["schemas"]["MediaStreamingStatusDetails"];
+        };
+        /** @description The status of live transcription reported by a transcription event. */
+        TranscriptionUpdate: {
+            /** @description The status of live transcription. */
+            transcriptionStatus?: components["schemas"]["TranscriptionStatus"];
+            /** @description Why live transcription is in its status. */
+            transcriptionStatusDetails?: components["schemas"]["TranscriptionStatusDetails"];
+        };
+        /**
+         * @description The status of media streaming.
+         * @enum {string}
+         */
+        MediaStreamingStatus: "mediaStreamingStarted" | "mediaStreamingFailed" | "mediaStreamingStopped" | "unspecifiedError" | (string & {});
+        /**
+         * @description Why media streaming is in its status.
+         * @enum {string}
+         */
+        MediaStreamingStatusDetails: "subscriptionStarted" | "streamConnectionReestablished" | "streamConnectionUnsuccessful" | "streamUrlMissing" | "serviceShutdown" | "streamConnectionInterrupted" | "speechServicesConnectionError" | "subscriptionStopped" | "unspecifiedError" | "authenticationFailure" | "badRequest" | "tooManyRequests" | "forbidden" | "serviceTimeout" | "initialWebSocketConnectionFailed" | (string & {});
+        /**
+         * @description The status of live transcription.
+         * @enum {string}
+         */
+        TranscriptionStatus: "transcriptionStarted" | "transcriptionFailed" | "transcriptionResumed" | "transcriptionUpdated" | "transcriptionStopped" | "unspecifiedError" | (string & {});
+        /**
+         * @description Why live transcription is in its status.
+         * @enum {string}
+         */
+        TranscriptionStatusDetails: "subscriptionStarted" | "streamConnectionReestablished" | "streamConnectionUnsuccessful" | "streamUrlMissing" | "serviceShutdown" | "streamConnectionInterrupted" | "speechServicesConnectionError" | "subscriptionStopped" | "unspecifiedError" | "authenticationFailure" | "badRequest" | "tooManyRequests" | "forbidden" | "serviceTimeout" | "transcriptionLocaleUpdated" | (string & {});
+        /**
+         * @description The CloudEvents `type` of a Call Automation event: `Microsoft.Communication.` followed by
+         *     the event name. Extensible: the service sends events that this document does not list
+         *     (other Call Automation features); a receiver must accept and may ignore them.
+         * @enum {string}
+         */
+        CallbackEventType: "Microsoft.Communication.CallConnected" | "Microsoft.Communication.ConnectFailed" | "Microsoft.Communication.CallDisconnected" | "Microsoft.Communication.ParticipantsUpdated" | "Microsoft.Communication.MediaStreamingStarted" | "Microsoft.Communication.MediaStreamingStopped" | "Microsoft.Communication.MediaStreamingFailed" | "Microsoft.Communication.TranscriptionStarted" | "Microsoft.Communication.TranscriptionStopped" | "Microsoft.Communication.TranscriptionFailed" | "Microsoft.Communication.TranscriptionUpdated" | (string & {});
+        /**
+         * @description A Call Automation event in the CloudEvents 1.0 JSON format (structured mode). Polymorphic
+         *     on `type`: the discriminator maps each event type to its envelope subtype, whose `data`
+         *     is the event's payload.
+         */
+        CloudEvent: {
+            /** @description The identifier of the event, unique for its source; a redelivered event keeps its id. */
+            id: string;
+            /** @description The context the event happened in, e.g. `calling/callConnections/<callConnectionId>`. */
+            source: string;
+            /** @description The event type, e.g. `Microsoft.Communication.CallConnected`. */
+            type: components["schemas"]["CallbackEventType"];
+            /** @description The CloudEvents version the event follows, `1.0`. */
+            specversion: string;
+            /** @description When the event happened, an RFC 3339 timestamp. */
+            time?: string;
+            /** @description The media type of `data`, `application/json`. */
+            datacontenttype?: string;
+            /** @description The subject of the event in the context of its source, in the same form as `source`. */
+            subject?: string;
+        };
+        /** @description The CloudEvent of a CallConnected event. The call connection is established: the Connect request succeeded and the call automation service joined the call. */
+        CallConnectedEvent: Omit<components["schemas"]["CloudEvent"], "type"> & {
+            /** @description The CallConnected event. */
+            data: components["schemas"]["CallConnected"];
+        } & {
+            /**
+             * @description The event type, e.g. `Microsoft.Communication.CallConnected`.
+             * @enum {string}
+             */
+            type: "Microsoft.Communication.CallConnected";
+        };
+        /** @description The CloudEvent of a ConnectFailed event. The Connect request failed: the call automation service could not join the call. `resultInformation` says why. */
+        ConnectFailedEvent: Omit<components["schemas"]["CloudEvent"], "type"> & {
+            /** @description The ConnectFailed event. */
+            data: components["schemas"]["ConnectFailed"];
+        } & {
+            /**
+             * @description The event type, e.g. `Microsoft.Communication.CallConnected`.
+             * @enum {string}
+             */
+            type: "Microsoft.Communication.ConnectFailed";
+        };
+        /** @description The CloudEvent of a CallDisconnected event. The call connection ended: the call ended or the call automation service left it. */
+        CallDisconnectedEvent: Omit<components["schemas"]["CloudEvent"], "type"> & {
+            /** @description The CallDisconnected event. */
+            data: components["schemas"]["CallDisconnected"];
+        } & {
+            /**
+             * @description The event type, e.g. `Microsoft.Communication.CallConnected`.
+             * @enum {string}
+             */
+            type: "Microsoft.Communication.CallDisconnected";
+        };
+        /** @description The CloudEvent of a ParticipantsUpdated event. The participants of the call changed; `participants` lists all of them after the change. */
+        ParticipantsUpdatedEvent: Omit<components["schemas"]["CloudEvent"], "type"> & {
+            /** @description The ParticipantsUpdated event. */
+            data: components["schemas"]["ParticipantsUpdated"];
+        } & {
+            /**
+             * @description The event type, e.g. `Microsoft.Communication.CallConnected`.
+             * @enum {string}
+             */
+            type: "Microsoft.Communication.ParticipantsUpdated";
+        };
+        /** @description The CloudEvent of a MediaStreamingStarted event. Media streaming started, at the request's `startMediaStreaming` or a later start request. */
+        MediaStreamingStartedEvent: Omit<components["schemas"]["CloudEvent"], "type"> & {
+            /** @description The MediaStreamingStarted event. */
+            data: components["schemas"]["MediaStreamingStarted"];
+        } & {
+            /**
+             * @description The event type, e.g. `Microsoft.Communication.CallConnected`.
+             * @enum {string}
+             */
+            type: "Microsoft.Communication.MediaStreamingStarted";
+        };
+        /** @description The CloudEvent of a MediaStreamingStopped event. Media streaming stopped. */
+        MediaStreamingStoppedEvent: Omit<components["schemas"]["CloudEvent"], "type"> & {
+            /** @description The MediaStreamingStopped event. */
+            data: components["schemas"]["MediaStreamingStopped"];
+        } & {
+            /**
+             * @description The event type, e.g. `Microsoft.Communication.CallConnected`.
+             * @enum {string}
+             */
+            type: "Microsoft.Communication.MediaStreamingStopped";
+        };
+        /** @description The CloudEvent of a MediaStreamingFailed event. Media streaming could not start or broke off; `resultInformation` and `mediaStreamingUpdate` say why. */
+        MediaStreamingFailedEvent: Omit<components["schemas"]["CloudEvent"], "type"> & {
+            /** @description The MediaStreamingFailed event. */
+            data: components["schemas"]["MediaStreamingFailed"];
+        } & {
+            /**
+             * @description The event type, e.g. `Microsoft.Communication.CallConnected`.
+             * @enum {string}
+             */
+            type: "Microsoft.Communication.MediaStreamingFailed";
+        };
+        /** @description The CloudEvent of a TranscriptionStarted event. Live transcription started, at the request's `startTranscription` or a later start request. */
+        TranscriptionStartedEvent: Omit<components["schemas"]["CloudEvent"], "type"> & {
+            /** @description The TranscriptionStarted event. */
+            data: components["schemas"]["TranscriptionStarted"];
+        } & {
+            /**
+             * @description The event type, e.g. `Microsoft.Communication.CallConnected`.
+             * @enum {string}
+             */
+            type: "Microsoft.Communication.TranscriptionStarted";
+        };
+        /** @description The CloudEvent of a TranscriptionStopped event. Live transcription stopped. */
+        TranscriptionStoppedEvent: Omit<components["schemas"]["CloudEvent"], "type"> & {
+            /** @description The TranscriptionStopped event. */
+            data: components["schemas"]["TranscriptionStopped"];
+        } & {
+            /**
+             * @description The event type, e.g. `Microsoft.Communication.CallConnected`.
+             * @enum {string}
+             */
+            type: "Microsoft.Communication.TranscriptionStopped";
+        };
+        /** @description The CloudEvent of a TranscriptionFailed event. Live transcription could not start or broke off; `resultInformation` and `transcriptionUpdate` say why. */
+        TranscriptionFailedEvent: Omit<components["schemas"]["CloudEvent"], "type"> & {
+            /** @description The TranscriptionFailed event. */
+            data: components["schemas"]["TranscriptionFailed"];
+        } & {
+            /**
+             * @description The event type, e.g. `Microsoft.Communication.CallConnected`.
+             * @enum {string}
+             */
+            type: "Microsoft.Communication.TranscriptionFailed";
+        };
+        /** @description The CloudEvent of a TranscriptionUpdated event. The live transcription changed, e.g. its locale was updated. */
+        TranscriptionUpdatedEvent: Omit<components["schemas"]["CloudEvent"], "type"> & {
+            /** @description The TranscriptionUpdated event. */
+            data: components["schemas"]["TranscriptionUpdated"];
+        } & {
+            /**
+             * @description The event type, e.g. `Microsoft.Communication.CallConnected`.
+             * @enum {string}
+             */
+            type: "Microsoft.Communication.TranscriptionUpdated";
+        };
+        /** @description The call connection is established: the Connect request succeeded and the call automation service joined the call. */
+        CallConnected: {
+            /** @description The call connection id. */
+            callConnectionId?: string;
+            /** @description The server call id. */
+            serverCallId?: string;
+            /** @description The correlation ID of the call, for troubleshooting with Azure support. */
+            correlationId?: string;
+            /** @description The `operationContext` of the request that caused the event, echoed back. */
+            operationContext?: string;
+            /** @description The outcome: code, subCode and message. */
+            resultInformation?: components["schemas"]["ResultInformation"];
+        };
+        /** @description The Connect request failed: the call automation service could not join the call. `resultInformation` says why. */
+        ConnectFailed: {
+            /** @description The call connection id. */
+            callConnectionId?: string;
+            /** @description The server call id. */
+            serverCallId?: string;
+            /** @description The correlation ID of the call, for troubleshooting with Azure support. */
+            correlationId?: string;
+            /** @description The `operationContext` of the request that caused the event, echoed back. */
+            operationContext?: string;
+            /** @description Why it failed: code, subCode and message. */
+            resultInformation?: components["schemas"]["ResultInformation"];
+        };
+        /** @description The call connection ended: the call ended or the call automation service left it. */
+        CallDisconnected: {
+            /** @description The call connection id. */
+            callConnectionId?: string;
+            /** @description The server call id. */
+            serverCallId?: string;
+            /** @description The correlation ID of the call, for troubleshooting with Azure support. */
+            correlationId?: string;
+            /** @description The `operationContext` of the request that caused the event, echoed back. */
+            operationContext?: string;
+            /** @description The outcome: code, subCode and message. */
+            resultInformation?: components["schemas"]["ResultInformation"];
+        };
+        /** @description The participants of the call changed; `participants` lists all of them after the change. */
+        ParticipantsUpdated: {
+            /** @description The call connection id. */
+            callConnectionId?: string;
+            /** @description The server call id. */
+            serverCallId?: string;
+            /** @description The correlation ID of the call, for troubleshooting with Azure support. */
+            correlationId?: string;
+            /**
+             * Format: int32
+             * @description The order of this update among the call's participant updates; a higher number is newer.
+             */
+            sequenceNumber?: number;
+            /** @description Every participant of the call after the change. */
+            participants?: components["schemas"]["CallParticipant"][];
+            /** @description The outcome. */
+            resultInformation?: components["schemas"]["ResultInformation"];
+        };
+        /** @description Media streaming started, at the request's `startMediaStreaming` or a later start request. */
+        MediaStreamingStarted: {
+            /** @description The media streaming status and its details. */
+            readonly mediaStreamingUpdate?: components["schemas"]["MediaStreamingUpdate"];
+            /** @description The call connection id. */
+            callConnectionId?: string;
+            /** @description The server call id. */
+            serverCallId?: string;
+            /** @description The correlation ID of the call, for troubleshooting with Azure support. */
+            correlationId?: string;
+            /** @description The `operationContext` of the request that caused the event, echoed back. */
+            operationContext?: string;
+            /** @description The outcome: code, subCode and message. */
+            resultInformation?: components["schemas"]["ResultInformation"];
+        };
+        /** @description Media streaming stopped. */
+        MediaStreamingStopped: {
+            /** @description The media streaming status and its details. */
+            readonly mediaStreamingUpdate?: components["schemas"]["MediaStreamingUpdate"];
+            /** @description The call connection id. */
+            callConnectionId?: string;
+            /** @description The server call id. */
+            serverCallId?: string;
+            /** @description The correlation ID of the call, for troubleshooting with Azure support. */
+            correlationId?: string;
+            /** @description The `operationContext` of the request that caused the event, echoed back. */
+            operationContext?: string;
+            /** @description The outcome: code, subCode and message. */
+            resultInformation?: components["schemas"]["ResultInformation"];
+        };
+        /** @description Media streaming could not start or broke off; `resultInformation` and `mediaStreamingUpdate` say why. */
+        MediaStreamingFailed: {
+            /** @description The media streaming status and its details. */
+            readonly mediaStreamingUpdate?: components["schemas"]["MediaStreamingUpdate"];
+            /** @description The call connection id. */
+            callConnectionId?: string;
+            /** @description The server call id. */
+            serverCallId?: string;
+            /** @description The correlation ID of the call, for troubleshooting with Azure support. */
+            correlationId?: string;
+            /** @description The `operationContext` of the request that caused the event, echoed back. */
+            operationContext?: string;
+            /** @description Why it failed: code, subCode and message. */
+            resultInformation?: components["schemas"]["ResultInformation"];
+        };
+        /** @description Live transcription started, at the request's `startTranscription` or a later start request. */
+        TranscriptionStarted: {
+            /** @description The transcription status and its details. */
+            readonly transcriptionUpdate?: components["schemas"]["TranscriptionUpdate"];
+            /** @description The call connection id. */
+            callConnectionId?: string;
+            /** @description The server call id. */
+            serverCallId?: string;
+            /** @description The correlation ID of the call, for troubleshooting with Azure support. */
+            correlationId?: string;
+            /** @description The `operationContext` of the request that caused the event, echoed back. */
+            operationContext?: string;
+            /** @description The outcome: code, subCode and message. */
+            resultInformation?: components["schemas"]["ResultInformation"];
+        };
+        /** @description Live transcription stopped. */
+        TranscriptionStopped: {
+            /** @description The transcription status and its details. */
+            readonly transcriptionUpdate?: components["schemas"]["TranscriptionUpdate"];
+            /** @description The call connection id. */
+            callConnectionId?: string;
+            /** @description The server call id. */
+            serverCallId?: string;
+            /** @description The correlation ID of the call, for troubleshooting with Azure support. */
+            correlationId?: string;
+            /** @description The `operationContext` of the request that caused the event, echoed back. */
+            operationContext?: string;
+            /** @description The outcome: code, subCode and message. */
+            resultInformation?: components["schemas"]["ResultInformation"];
+        };
+        /** @description Live transcription could not start or broke off; `resultInformation` and `transcriptionUpdate` say why. */
+        TranscriptionFailed: {
+            /** @description The transcription status and its details. */
+            readonly transcriptionUpdate?: components["schemas"]["TranscriptionUpdate"];
+            /** @description The call connection id. */
+            callConnectionId?: string;
+            /** @description The server call id. */
+            serverCallId?: string;
+            /** @description The correlation ID of the call, for troubleshooting with Azure support. */
+            correlationId?: string;
+            /** @description The `operationContext` of the request that caused the event, echoed back. */
+            operationContext?: string;
+            /** @description Why it failed: code, subCode and message. */
+            resultInformation?: components["schemas"]["ResultInformation"];
+        };
+        /** @description The live transcription changed, e.g. its locale was updated. */
+        TranscriptionUpdated: {
+            /** @description The transcription status and its details. */
+            readonly transcriptionUpdate?: components["schemas"]["TranscriptionUpdate"];
+            /** @description The call connection id. */
+            callConnectionId?: string;
+            /** @description The server call id. */
+            serverCallId?: string;
+            /** @description The correlation ID of the call, for troubleshooting with Azure support. */
+            correlationId?: string;
+            /** @description The `operationContext` of the request that caused the event, echoed back. */
+            operationContext?: string;
+            /** @description The outcome: code, subCode and message. */
+            resultInformation?: components["schemas"]["ResultInformation"];
+        };
     };
     responses: never;
     parameters: {

@@ -319,3 +319,350 @@ export type CommunicationErrorResponse = components["schemas"]["CommunicationErr
  * The Communication Services error.
  */
 export type CommunicationError = components["schemas"]["CommunicationError"];
+
+/**
+ * The outcome of the operation an event reports.
+ */
+export type ResultInformation = components["schemas"]["ResultInformation"];
+
+/**
+ * A participant of the call.
+ */
+export type CallParticipant = components["schemas"]["CallParticipant"];
+
+/**
+ * The status of media streaming reported by a media streaming event.
+ */
+export type MediaStreamingUpdate = components["schemas"]["MediaStreamingUpdate"];
+
+/**
+ * The status of live transcription reported by a transcription event.
+ */
+export type TranscriptionUpdate = components["schemas"]["TranscriptionUpdate"];
+
+/**
+ * The status of media streaming.
+ *
+ * Extensible: the values below are the ones this API version knows; any other string may arrive.
+ * - `mediaStreamingStarted`: Media streaming started.
+ * - `mediaStreamingFailed`: Media streaming failed.
+ * - `mediaStreamingStopped`: Media streaming stopped.
+ * - `unspecifiedError`: An error the service does not specify further.
+ */
+export type MediaStreamingStatus = components["schemas"]["MediaStreamingStatus"];
+
+/**
+ * The values of {@link MediaStreamingStatus} this API version knows, in the order the spec lists them.
+ */
+export const mediaStreamingStatusValues = ["mediaStreamingStarted", "mediaStreamingFailed", "mediaStreamingStopped", "unspecifiedError"] as const;
+
+/**
+ * A value of {@link MediaStreamingStatus} this API version knows (a closed union; see {@link mediaStreamingStatusValues}).
+ */
+export type KnownMediaStreamingStatus = (typeof mediaStreamingStatusValues)[number];
+
+/**
+ * Why media streaming is in its status.
+ *
+ * Extensible: the values below are the ones this API version knows; any other string may arrive.
+ * - `subscriptionStarted`: The subscription started.
+ * - `streamConnectionReestablished`: The connection to the transport URL was re-established after an interruption.
+ * - `streamConnectionUnsuccessful`: The connection to the transport URL could not be made.
+ * - `streamUrlMissing`: The transport URL is missing.
+ * - `serviceShutdown`: The service shut down the stream.
+ * - `streamConnectionInterrupted`: The connection to the transport URL was interrupted.
+ * - `speechServicesConnectionError`: The connection to the speech service failed.
+ * - `subscriptionStopped`: The subscription stopped.
+ * - `unspecifiedError`: An error the service does not specify further.
+ * - `authenticationFailure`: The transport URL or the speech service refused the credentials.
+ * - `badRequest`: The transport URL or the speech service refused the request as invalid.
+ * - `tooManyRequests`: The transport URL or the speech service is throttling requests.
+ * - `forbidden`: The transport URL or the speech service refused access.
+ * - `serviceTimeout`: The transport URL or the speech service did not answer in time.
+ * - `initialWebSocketConnectionFailed`: The first WebSocket connection to the transport URL failed.
+ */
+export type MediaStreamingStatusDetails = components["schemas"]["MediaStreamingStatusDetails"];
+
+/**
+ * The values of {@link MediaStreamingStatusDetails} this API version knows, in the order the spec lists them.
+ */
+export const mediaStreamingStatusDetailsValues = ["subscriptionStarted", "streamConnectionReestablished", "streamConnectionUnsuccessful", "streamUrlMissing", "serviceShutdown", "streamConnectionInterrupted", "speechServicesConnectionError", "subscriptionStopped", "unspecifiedError", "authenticationFailure", "badRequest", "tooManyRequests", "forbidden", "serviceTimeout", "initialWebSocketConnectionFailed"] as const;
+
+/**
+ * A value of {@link MediaStreamingStatusDetails} this API version knows (a closed union; see {@link mediaStreamingStatusDetailsValues}).
+ */
+export type KnownMediaStreamingStatusDetails = (typeof mediaStreamingStatusDetailsValues)[number];
+
+/**
+ * The status of live transcription.
+ *
+ * Extensible: the values below are the ones this API version knows; any other string may arrive.
+ * - `transcriptionStarted`: Transcription started.
+ * - `transcriptionFailed`: Transcription failed.
+ * - `transcriptionResumed`: Transcription resumed after a pause.
+ * - `transcriptionUpdated`: The transcription settings were updated.
+ * - `transcriptionStopped`: Transcription stopped.
+ * - `unspecifiedError`: An error the service does not specify further.
+ */
+export type TranscriptionStatus = components["schemas"]["TranscriptionStatus"];
+
+/**
+ * The values of {@link TranscriptionStatus} this API version knows, in the order the spec lists them.
+ */
+export const transcriptionStatusValues = ["transcriptionStarted", "transcriptionFailed", "transcriptionResumed", "transcriptionUpdated", "transcriptionStopped", "unspecifiedError"] as const;
+
+/**
+ * A value of {@link TranscriptionStatus} this API version knows (a closed union; see {@link transcriptionStatusValues}).
+ */
+export type KnownTranscriptionStatus = (typeof transcriptionStatusValues)[number];
+
+/**
+ * Why live transcription is in its status.
+ *
+ * Extensible: the values below are the ones this API version knows; any other string may arrive.
+ * - `subscriptionStarted`: The subscription started.
+ * - `streamConnectionReestablished`: The connection to the transport URL was re-established after an interruption.
+ * - `streamConnectionUnsuccessful`: The connection to the transport URL could not be made.
+ * - `streamUrlMissing`: The transport URL is missing.
+ * - `serviceShutdown`: The service shut down the stream.
+ * - `streamConnectionInterrupted`: The connection to the transport URL was interrupted.
+ * - `speechServicesConnectionError`: The connection to the speech service failed.
+ * - `subscriptionStopped`: The subscription stopped.
+ * - `unspecifiedError`: An error the service does not specify further.
+ * - `authenticationFailure`: The transport URL or the speech service refused the credentials.
+ * - `badRequest`: The transport URL or the speech service refused the request as invalid.
+ * - `tooManyRequests`: The transport URL or the speech service is throttling requests.
+ * - `forbidden`: The transport URL or the speech service refused access.
+ * - `serviceTimeout`: The transport URL or the speech service did not answer in time.
+ * - `transcriptionLocaleUpdated`: The transcription locale was updated.
+ */
+export type TranscriptionStatusDetails = components["schemas"]["TranscriptionStatusDetails"];
+
+/**
+ * The values of {@link TranscriptionStatusDetails} this API version knows, in the order the spec lists them.
+ */
+export const transcriptionStatusDetailsValues = ["subscriptionStarted", "streamConnectionReestablished", "streamConnectionUnsuccessful", "streamUrlMissing", "serviceShutdown", "streamConnectionInterrupted", "speechServicesConnectionError", "subscriptionStopped", "unspecifiedError", "authenticationFailure", "badRequest", "tooManyRequests", "forbidden", "serviceTimeout", "transcriptionLocaleUpdated"] as const;
+
+/**
+ * A value of {@link TranscriptionStatusDetails} this API version knows (a closed union; see {@link transcriptionStatusDetailsValues}).
+ */
+export type KnownTranscriptionStatusDetails = (typeof transcriptionStatusDetailsValues)[number];
+
+/**
+ * The CloudEvents `type` of a Call Automation event: `Microsoft.Communication.` followed by
+ * the event name. Extensible: the service sends events that this document does not list
+ * (other Call Automation features); a receiver must accept and may ignore them.
+ *
+ * Extensible: the values below are the ones this API version knows; any other string may arrive.
+ * - `Microsoft.Communication.CallConnected`: A CallConnected event (data: CallConnected). The call connection is established: the Connect request succeeded and the call automation service joined the call.
+ * - `Microsoft.Communication.ConnectFailed`: A ConnectFailed event (data: ConnectFailed). The Connect request failed: the call automation service could not join the call. `resultInformation` says why.
+ * - `Microsoft.Communication.CallDisconnected`: A CallDisconnected event (data: CallDisconnected). The call connection ended: the call ended or the call automation service left it.
+ * - `Microsoft.Communication.ParticipantsUpdated`: A ParticipantsUpdated event (data: ParticipantsUpdated). The participants of the call changed; `participants` lists all of them after the change.
+ * - `Microsoft.Communication.MediaStreamingStarted`: A MediaStreamingStarted event (data: MediaStreamingStarted). Media streaming started, at the request's `startMediaStreaming` or a later start request.
+ * - `Microsoft.Communication.MediaStreamingStopped`: A MediaStreamingStopped event (data: MediaStreamingStopped). Media streaming stopped.
+ * - `Microsoft.Communication.MediaStreamingFailed`: A MediaStreamingFailed event (data: MediaStreamingFailed). Media streaming could not start or broke off; `resultInformation` and `mediaStreamingUpdate` say why.
+ * - `Microsoft.Communication.TranscriptionStarted`: A TranscriptionStarted event (data: TranscriptionStarted). Live transcription started, at the request's `startTranscription` or a later start request.
+ * - `Microsoft.Communication.TranscriptionStopped`: A TranscriptionStopped event (data: TranscriptionStopped). Live transcription stopped.
+ * - `Microsoft.Communication.TranscriptionFailed`: A TranscriptionFailed event (data: TranscriptionFailed). Live transcription could not start or broke off; `resultInformation` and `transcriptionUpdate` say why.
+ * - `Microsoft.Communication.TranscriptionUpdated`: A TranscriptionUpdated event (data: TranscriptionUpdated). The live transcription changed, e.g. its locale was updated.
+ */
+export type CallbackEventType = components["schemas"]["CallbackEventType"];
+
+/**
+ * The values of {@link CallbackEventType} this API version knows, in the order the spec lists them.
+ */
+export const callbackEventTypeValues = ["Microsoft.Communication.CallConnected", "Microsoft.Communication.ConnectFailed", "Microsoft.Communication.CallDisconnected", "Microsoft.Communication.ParticipantsUpdated", "Microsoft.Communication.MediaStreamingStarted", "Microsoft.Communication.MediaStreamingStopped", "Microsoft.Communication.MediaStreamingFailed", "Microsoft.Communication.TranscriptionStarted", "Microsoft.Communication.TranscriptionStopped", "Microsoft.Communication.TranscriptionFailed", "Microsoft.Communication.TranscriptionUpdated"] as const;
+
+/**
+ * A value of {@link CallbackEventType} this API version knows (a closed union; see {@link callbackEventTypeValues}).
+ */
+export type KnownCallbackEventType = (typeof callbackEventTypeValues)[number];
+
+/**
+ * A Call Automation event in the CloudEvents 1.0 JSON format (structured mode). Polymorphic
+ * on `type`: the discriminator maps each event type to its envelope subtype, whose `data`
+ * is the event's payload.
+ *
+ * Polymorphic on `type`: one of the subtypes its discriminator maps (`type: "Microsoft.Communication.CallConnected"`: {@link CallConnectedEvent}, `type: "Microsoft.Communication.ConnectFailed"`: {@link ConnectFailedEvent}, `type: "Microsoft.Communication.CallDisconnected"`: {@link CallDisconnectedEvent}, `type: "Microsoft.Communication.ParticipantsUpdated"`: {@link ParticipantsUpdatedEvent}, `type: "Microsoft.Communication.MediaStreamingStarted"`: {@link MediaStreamingStartedEvent}, `type: "Microsoft.Communication.MediaStreamingStopped"`: {@link MediaStreamingStoppedEvent}, `type: "Microsoft.Communication.MediaStreamingFailed"`: {@link MediaStreamingFailedEvent}, `type: "Microsoft.Communication.TranscriptionStarted"`: {@link TranscriptionStartedEvent}, `type: "Microsoft.Communication.TranscriptionStopped"`: {@link TranscriptionStoppedEvent}, `type: "Microsoft.Communication.TranscriptionFailed"`: {@link TranscriptionFailedEvent}, `type: "Microsoft.Communication.TranscriptionUpdated"`: {@link TranscriptionUpdatedEvent}).
+ * The base shape alone is `components["schemas"]["CloudEvent"]`.
+ */
+export type CloudEvent = components["schemas"]["CallConnectedEvent"] | components["schemas"]["ConnectFailedEvent"] | components["schemas"]["CallDisconnectedEvent"] | components["schemas"]["ParticipantsUpdatedEvent"] | components["schemas"]["MediaStreamingStartedEvent"] | components["schemas"]["MediaStreamingStoppedEvent"] | components["schemas"]["MediaStreamingFailedEvent"] | components["schemas"]["TranscriptionStartedEvent"] | components["schemas"]["TranscriptionStoppedEvent"] | components["schemas"]["TranscriptionFailedEvent"] | components["schemas"]["TranscriptionUpdatedEvent"];
+
+/**
+ * The CloudEvent of a CallConnected event. The call connection is established: the Connect request succeeded and the call automation service joined the call.
+ */
+export type CallConnectedEvent = components["schemas"]["CallConnectedEvent"];
+
+/**
+ * The CloudEvent of a ConnectFailed event. The Connect request failed: the call automation service could not join the call. `resultInformation` says why.
+ */
+export type ConnectFailedEvent = components["schemas"]["ConnectFailedEvent"];
+
+/**
+ * The CloudEvent of a CallDisconnected event. The call connection ended: the call ended or the call automation service left it.
+ */
+export type CallDisconnectedEvent = components["schemas"]["CallDisconnectedEvent"];
+
+/**
+ * The CloudEvent of a ParticipantsUpdated event. The participants of the call changed; `participants` lists all of them after the change.
+ */
+export type ParticipantsUpdatedEvent = components["schemas"]["ParticipantsUpdatedEvent"];
+
+/**
+ * The CloudEvent of a MediaStreamingStarted event. Media streaming started, at the request's `startMediaStreaming` or a later start request.
+ */
+export type MediaStreamingStartedEvent = components["schemas"]["MediaStreamingStartedEvent"];
+
+/**
+ * The CloudEvent of a MediaStreamingStopped event. Media streaming stopped.
+ */
+export type MediaStreamingStoppedEvent = components["schemas"]["MediaStreamingStoppedEvent"];
+
+/**
+ * The CloudEvent of a MediaStreamingFailed event. Media streaming could not start or broke off; `resultInformation` and `mediaStreamingUpdate` say why.
+ */
+export type MediaStreamingFailedEvent = components["schemas"]["MediaStreamingFailedEvent"];
+
+/**
+ * The CloudEvent of a TranscriptionStarted event. Live transcription started, at the request's `startTranscription` or a later start request.
+ */
+export type TranscriptionStartedEvent = components["schemas"]["TranscriptionStartedEvent"];
+
+/**
+ * The CloudEvent of a TranscriptionStopped event. Live transcription stopped.
+ */
+export type TranscriptionStoppedEvent = components["schemas"]["TranscriptionStoppedEvent"];
+
+/**
+ * The CloudEvent of a TranscriptionFailed event. Live transcription could not start or broke off; `resultInformation` and `transcriptionUpdate` say why.
+ */
+export type TranscriptionFailedEvent = components["schemas"]["TranscriptionFailedEvent"];
+
+/**
+ * The CloudEvent of a TranscriptionUpdated event. The live transcription changed, e.g. its locale was updated.
+ */
+export type TranscriptionUpdatedEvent = components["schemas"]["TranscriptionUpdatedEvent"];
+
+/**
+ * The call connection is established: the Connect request succeeded and the call automation service joined the call.
+ */
+export type CallConnected = components["schemas"]["CallConnected"];
+
+/**
+ * The Connect request failed: the call automation service could not join the call. `resultInformation` says why.
+ */
+export type ConnectFailed = components["schemas"]["ConnectFailed"];
+
+/**
+ * The call connection ended: the call ended or the call automation service left it.
+ */
+export type CallDisconnected = components["schemas"]["CallDisconnected"];
+
+/**
+ * The participants of the call changed; `participants` lists all of them after the change.
+ */
+export type ParticipantsUpdated = components["schemas"]["ParticipantsUpdated"];
+
+/**
+ * Media streaming started, at the request's `startMediaStreaming` or a later start request.
+ */
+export type MediaStreamingStarted = components["schemas"]["MediaStreamingStarted"];
+
+/**
+ * Media streaming stopped.
+ */
+export type MediaStreamingStopped = components["schemas"]["MediaStreamingStopped"];
+
+/**
+ * Media streaming could not start or broke off; `resultInformation` and `mediaStreamingUpdate` say why.
+ */
+export type MediaStreamingFailed = components["schemas"]["MediaStreamingFailed"];
+
+/**
+ * Live transcription started, at the request's `startTranscription` or a later start request.
+ */
+export type TranscriptionStarted = components["schemas"]["TranscriptionStarted"];
+
+/**
+ * Live transcription stopped.
+ */
+export type TranscriptionStopped = components["schemas"]["TranscriptionStopped"];
+
+/**
+ * Live transcription could not start or broke off; `resultInformation` and `transcriptionUpdate` say why.
+ */
+export type TranscriptionFailed = components["schemas"]["TranscriptionFailed"];
+
+/**
+ * The live transcription changed, e.g. its locale was updated.
+ */
+export type TranscriptionUpdated = components["schemas"]["TranscriptionUpdated"];
+
+/**
+ * The `type` of every callback event this API version knows, in the order the spec maps them.
+ */
+export const callbackEventTypes = ["Microsoft.Communication.CallConnected", "Microsoft.Communication.ConnectFailed", "Microsoft.Communication.CallDisconnected", "Microsoft.Communication.ParticipantsUpdated", "Microsoft.Communication.MediaStreamingStarted", "Microsoft.Communication.MediaStreamingStopped", "Microsoft.Communication.MediaStreamingFailed", "Microsoft.Communication.TranscriptionStarted", "Microsoft.Communication.TranscriptionStopped", "Microsoft.Communication.TranscriptionFailed", "Microsoft.Communication.TranscriptionUpdated"] as const;
+
+/**
+ * The name of each known callback event (the name of its `data` schema), by its `type`.
+ */
+export const callbackEventNames = {
+  "Microsoft.Communication.CallConnected": "CallConnected",
+  "Microsoft.Communication.ConnectFailed": "ConnectFailed",
+  "Microsoft.Communication.CallDisconnected": "CallDisconnected",
+  "Microsoft.Communication.ParticipantsUpdated": "ParticipantsUpdated",
+  "Microsoft.Communication.MediaStreamingStarted": "MediaStreamingStarted",
+  "Microsoft.Communication.MediaStreamingStopped": "MediaStreamingStopped",
+  "Microsoft.Communication.MediaStreamingFailed": "MediaStreamingFailed",
+  "Microsoft.Communication.TranscriptionStarted": "TranscriptionStarted",
+  "Microsoft.Communication.TranscriptionStopped": "TranscriptionStopped",
+  "Microsoft.Communication.TranscriptionFailed": "TranscriptionFailed",
+  "Microsoft.Communication.TranscriptionUpdated": "TranscriptionUpdated",
+} as const;
+
+/**
+ * The envelope type of each known callback event, by event name.
+ */
+export interface CallbackEventMap {
+  CallConnected: CallConnectedEvent;
+  ConnectFailed: ConnectFailedEvent;
+  CallDisconnected: CallDisconnectedEvent;
+  ParticipantsUpdated: ParticipantsUpdatedEvent;
+  MediaStreamingStarted: MediaStreamingStartedEvent;
+  MediaStreamingStopped: MediaStreamingStoppedEvent;
+  MediaStreamingFailed: MediaStreamingFailedEvent;
+  TranscriptionStarted: TranscriptionStartedEvent;
+  TranscriptionStopped: TranscriptionStoppedEvent;
+  TranscriptionFailed: TranscriptionFailedEvent;
+  TranscriptionUpdated: TranscriptionUpdatedEvent;
+}
+
+/**
+ * The name of a known callback event, e.g. `CallConnected`.
+ */
+export type CallbackEventName = keyof CallbackEventMap;
+
+/**
+ * A known callback event; narrows on `type`.
+ */
+export type KnownCallbackEvent = CallbackEventMap[CallbackEventName];
+
+/**
+ * A callback event whose `type` this API version does not know (the service adds events over time):
+ * the envelope, with a payload of unknown shape.
+ */
+export type UnknownCallbackEvent = Omit<components["schemas"]["CloudEvent"], "type"> & { type: string & {}; data?: unknown };
+
+/**
+ * Any event a callback delivers: a known one or one this API version does not know. To narrow on
+ * `type`, first tell the known ones apart with {@link isKnownCallbackEvent}, since an unknown
+ * `type` may be any string.
+ */
+export type CallbackEvent = KnownCallbackEvent | UnknownCallbackEvent;
+
+/**
+ * Whether an event's `type` is one this API version knows; narrows {@link CallbackEvent} to {@link KnownCallbackEvent}.
+ */
+export function isKnownCallbackEvent(event: CallbackEvent): event is KnownCallbackEvent {
+  return Object.prototype.hasOwnProperty.call(callbackEventNames, event.type);
+}
