@@ -103,7 +103,7 @@ export interface components {
             data: components["schemas"]["WidgetStarted"];
         } & {
             /**
-             * @description discriminator enum property added by openapi-typescript
+             * @description The event type.
              * @enum {string}
              */
             type: "Widget.Started";
