@@ -269,6 +269,8 @@ server.listen(port, host, () => {
   write(`acs-connect-server: serving Connect (api-version ${apiVersion}) with ${handlerName}`);
   write(`  url:               ${url}`);
   write(`  connection string: endpoint=${url}/;accesskey=${shownKey}`);
+  // The server's own PID: behind npx or pnpm the PID a user started is a wrapper's.
+  write(`  pid:               ${process.pid}`);
   if (!loopback) {
     write("  warning: plain HTTP on a non-loopback address; put TLS in front of it for anything but local testing.");
   }
@@ -278,10 +280,10 @@ server.listen(port, host, () => {
 });
 
 let stopping = false;
-const stop = (signal: NodeJS.Signals) => {
+const stop = (signal: NodeJS.Signals | "parent exited") => {
   if (stopping) return;
   stopping = true;
-  write(`acs-connect-server: ${signal} received, finishing ${requestsInFlight(server)} request(s) in flight`);
+  write(`acs-connect-server: ${signal === "parent exited" ? "the parent process exited" : `${signal} received`}, finishing ${requestsInFlight(server)} request(s) in flight`);
   closeGracefully(server).then(
     () => {
       write("acs-connect-server: stopped");
@@ -300,5 +302,5 @@ process.on("SIGTERM", stop);
 // keep the port: the parent changing (re-parented to init or a subreaper) means it is gone.
 const parent = process.ppid;
 setInterval(() => {
-  if (process.ppid !== parent) stop("SIGHUP");
+  if (process.ppid !== parent) stop("parent exited");
 }, 250).unref();
