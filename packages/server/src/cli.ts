@@ -184,7 +184,7 @@ if (values.handler !== undefined) {
     // Node 20 cannot load TypeScript by itself; say how to, rather than "Unknown file extension".
     if ((error as NodeJS.ErrnoException).code === "ERR_UNKNOWN_FILE_EXTENSION" || /\.[cm]?tsx?$/.test(file)) {
       usageError(
-        `--handler ${values.handler} is TypeScript, which Node cannot load by itself: compile it to .js/.mjs first, or run the CLI with a loader: node --import tsx node_modules/@acs-connect/server/dist/cli.mjs --handler ${values.handler}`,
+        `--handler ${values.handler} is TypeScript, which Node cannot load by itself: compile it to .js/.mjs first, or run the CLI with a loader: node --import tsx node_modules/@acs-connect/server/bin/acs-connect-server.mjs --handler ${values.handler}`,
       );
     }
     usageError(`--handler ${values.handler} could not be loaded: ${error instanceof Error ? error.message : String(error)}`);

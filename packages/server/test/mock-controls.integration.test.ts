@@ -1,6 +1,6 @@
 /**
- * The mock's controls through the installed CLI, as a user runs it: `node dist/cli.mjs` (the
- * package's bin) and the examples' `npx acs-connect-server`. Plain fetch without credentials
+ * The mock's controls through the installed CLI, as a user runs it: the package's bin
+ * (`bin/acs-connect-server.mjs`, which runs `dist/cli.mjs`) and the examples' `npx acs-connect-server`. Plain fetch without credentials
  * under --no-auth, each Prefer form, faults with our client, the request log, the admin listing,
  * and process hygiene (a wrapper killed by PID leaves no child running).
  */
@@ -16,7 +16,9 @@ import { BODY, TARGET } from "./helpers.ts";
 const here = import.meta.dirname;
 const ROOT = path.resolve(here, "../../..");
 const PACKAGE = path.resolve(here, "..");
-const CLI = path.join(PACKAGE, "dist/cli.mjs");
+const BUILT = path.join(PACKAGE, "dist/cli.mjs");
+/** The package's bin, as npm links it. */
+const CLI = path.join(PACKAGE, "bin/acs-connect-server.mjs");
 const EXAMPLES = path.join(ROOT, "examples");
 const started: ChildProcess[] = [];
 
@@ -34,7 +36,7 @@ beforeAll(() => {
   // The tests drive the built bin, so a stale build would test old code.
   let built = 0;
   try {
-    built = statSync(CLI).mtimeMs;
+    built = statSync(BUILT).mtimeMs;
   } catch {
     built = 0;
   }
@@ -374,6 +376,15 @@ describe("CLI hygiene", () => {
     expect(await run.exited).toBe(2);
     expect(run.output()).toContain("node --import tsx");
     expect(run.output()).not.toContain("Unknown file extension");
+  });
+
+  it("the bin exists before the build, so installing examples/ links it without a warning", () => {
+    const manifest = JSON.parse(readFileSync(path.join(PACKAGE, "package.json"), "utf8")) as { bin: Record<string, string> };
+    for (const target of Object.values(manifest.bin)) {
+      expect(path.normalize(target).startsWith("dist")).toBe(false);
+      // Tracked by git: present in a fresh checkout, before anything is built.
+      expect(execFileSync("git", ["ls-files", "--error-unmatch", target], { cwd: PACKAGE, encoding: "utf8" }).trim()).toBe(path.normalize(target));
+    }
   });
 
   it("killing npx acs-connect-server by PID leaves no child running", async () => {
