@@ -15,9 +15,11 @@ import pkg from "../package.json" with { type: "json" };
 import { CORE, createConnectHandler, type ConnectHandlerOptions, type CoreHandler, type Logger } from "./handler.ts";
 import { mockConnect } from "./mock.ts";
 import { ADMIN_CONNECTIONS_PATH, createMockControls, parseMsRange } from "./mock-controls.ts";
+import { createValidationProxy, VIOLATIONS_HEADER } from "./proxy.ts";
 import { closeGracefully, createNodeServer, requestsInFlight } from "./node.ts";
 
 const USAGE = `Usage: acs-connect-server [options]
+       acs-connect-server proxy <upstream-url> [--errors] [options]
 
 Serves the Azure Communication Services Call Automation Connect operation
 (api-version ${apiVersion}) over HTTP, with the built-in mock or your handler.
@@ -56,6 +58,12 @@ latency=<ms|a..b>, fail=<0..1>, drop=<0..1> choose per request):
   --admin              serve GET ${ADMIN_CONNECTIONS_PATH} (the connections created)
   --log <text|json|off>
                        the request log's format (default text)
+
+Validation proxy (acs-connect-server proxy <upstream-url>): forwards every
+request to the upstream server and checks request and response against the
+spec, reporting violations in the log and the ${VIOLATIONS_HEADER} header:
+  --errors             answer a request violation 400 (not forwarded) and a
+                       response violation 502, instead of only reporting them
 `;
 
 /** One line and a pointer to --help: the whole usage would bury the problem. */
@@ -88,9 +96,11 @@ function parse() {
       "retry-after-ms": { type: "string" },
       admin: { type: "boolean", default: false },
       log: { type: "string" },
+      // Validation-proxy options (issue 13).
+      errors: { type: "boolean", default: false },
     },
     strict: true,
-    allowPositionals: false,
+    allowPositionals: true,
   });
 }
 try {
@@ -98,7 +108,7 @@ try {
 } catch (error) {
   usageError(error instanceof Error ? error.message : String(error));
 }
-const { values } = parsed;
+const { values, positionals } = parsed;
 if (values.help) {
   process.stdout.write(USAGE);
   process.exit(0);
@@ -172,6 +182,24 @@ if (retryAfterMs !== undefined && (!Number.isInteger(retryAfterMs) || retryAfter
 }
 const logFormat = values.quiet ? "off" : (values.log ?? "text");
 if (logFormat !== "text" && logFormat !== "json" && logFormat !== "off") usageError(`--log must be text, json or off, got "${values.log}"`);
+
+// --- Validation-proxy mode (issue 13): `acs-connect-server proxy <upstream-url>`. ---
+let upstream: URL | undefined;
+if (positionals.length > 0) {
+  if (positionals[0] !== "proxy") usageError(`unexpected argument "${positionals[0]}"; the only command is proxy <upstream-url>`);
+  if (positionals.length !== 2) usageError("proxy needs exactly one upstream URL, e.g. proxy http://127.0.0.1:9000");
+  try {
+    upstream = new URL(positionals[1]!);
+  } catch {
+    usageError(`proxy: "${positionals[1]}" is not a URL; give e.g. http://127.0.0.1:9000`);
+  }
+  if (upstream.protocol !== "http:" && upstream.protocol !== "https:") usageError(`proxy: the upstream must be http: or https:, not ${upstream.protocol}`);
+  if (values.handler !== undefined || values.admin || noAuth || staticToken !== undefined) {
+    usageError("proxy forwards to the upstream, which authenticates and answers: --handler, --admin, --no-auth and --token do not apply");
+  }
+} else if (values.errors) {
+  usageError("--errors applies to proxy mode: acs-connect-server proxy <upstream-url> --errors");
+}
 
 let connect: ConnectHandlerOptions["connect"] = mockConnect;
 let handlerName = "the built-in mock";
@@ -247,7 +275,9 @@ const open: CoreHandler = noAuth
       )
   : inner;
 const served = Object.assign((request: Request) => handle(request), { [CORE]: controls.wrap(open) });
-const server = createNodeServer(served);
+const server = upstream
+  ? createValidationProxy({ upstream, errors: values.errors, log: logFormat, write })
+  : createNodeServer(served);
 
 server.once("error", (error: NodeJS.ErrnoException) => {
   const reason =
@@ -266,9 +296,14 @@ server.listen(port, host, () => {
   const wildcard = host === "0.0.0.0" || host === "::";
   const urlHost = wildcard ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   const url = `http://${urlHost}:${actualPort}`;
-  write(`acs-connect-server: serving Connect (api-version ${apiVersion}) with ${handlerName}`);
-  write(`  url:               ${url}`);
-  write(`  connection string: endpoint=${url}/;accesskey=${shownKey}`);
+  if (upstream) {
+    write(`acs-connect-server: proxying to ${upstream.origin}, checking requests and responses against Connect (api-version ${apiVersion})${values.errors ? "; violations become errors" : ""}`);
+    write(`  url:               ${url}`);
+  } else {
+    write(`acs-connect-server: serving Connect (api-version ${apiVersion}) with ${handlerName}`);
+    write(`  url:               ${url}`);
+    write(`  connection string: endpoint=${url}/;accesskey=${shownKey}`);
+  }
   // The server's own PID: behind npx or pnpm the PID a user started is a wrapper's.
   write(`  pid:               ${process.pid}`);
   if (!loopback) {

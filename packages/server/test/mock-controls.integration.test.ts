@@ -6,6 +6,8 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import spec from "@acs-connect/spec";
 import { createCallAutomationClient } from "@acs-connect/client";
@@ -353,6 +355,99 @@ describe("request log", () => {
       expect(server.output()).not.toContain("NEVER-LOGGED");
     } finally {
       await stop(server);
+    }
+  });
+});
+
+describe("validation proxy", () => {
+  /** A deliberately wrong implementation: a success with a number for an id, and an untyped error. */
+  async function wrongUpstream(): Promise<{ url: string; close: () => Promise<void>; hits: () => number }> {
+    let hits = 0;
+    const server = createServer((request, response) => {
+      hits++;
+      request.resume();
+      request.on("end", () => {
+        if (request.headers["x-wrong"] === "text") {
+          response.writeHead(500, { "content-type": "text/plain" });
+          response.end("oops");
+        } else {
+          response.writeHead(200, { "content-type": "application/json" });
+          response.end(JSON.stringify({ callConnectionId: 5, callConnectionState: "connecting" }));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, hits: () => hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it("in front of our server: our client connects through it with HMAC, and a bad request is reported and forwarded", async () => {
+    const upstream = await serve([]);
+    const proxy = await serve(["proxy", upstream.url]);
+    try {
+      const key = /accesskey=(\S+)/.exec(upstream.output())![1]!;
+      const client = createCallAutomationClient({ connectionString: `endpoint=${proxy.url}/;accesskey=${key}`, allowInsecureConnection: true });
+      const connection = await client.connect(BODY);
+      expect(connection.callbackUri).toBe(BODY.callbackUri);
+      const bad = await post(proxy, {}, { callLocator: BODY.callLocator, callbackUri: 5 });
+      // Forwarded: the upstream refused it (no credentials), the proxy reported the body.
+      expect(bad.status).toBe(401);
+      expect(bad.headers.get("x-acs-connect-violations")).toContain("request $.callbackUri");
+      await waitFor("the violation in the log", () => (proxy.output().includes("violation (request) $.callbackUri") ? true : undefined), proxy);
+      expect(proxy.output()).toMatch(/POST \/calling\/callConnections:connect 200 [\d.]+ ms 0 violations/);
+    } finally {
+      await stop(proxy);
+      await stop(upstream);
+    }
+  });
+
+  it("with --errors a request violation is answered 400 and not forwarded", async () => {
+    const upstream = await wrongUpstream();
+    const proxy = await serve(["proxy", upstream.url, "--errors"]);
+    try {
+      const bad = await post(proxy, {}, { callLocator: BODY.callLocator });
+      expect(bad.status).toBe(400);
+      const body = await bad.json();
+      expect(responseValidators.CommunicationErrorResponse(body)).toBe(true);
+      expect(body.error.target).toBe("$.callbackUri");
+      expect(upstream.hits()).toBe(0);
+    } finally {
+      await stop(proxy);
+      await upstream.close();
+    }
+  });
+
+  it("in front of a wrong implementation: reports its response violations, and with --errors answers 502", async () => {
+    const upstream = await wrongUpstream();
+    const report = await serve(["proxy", upstream.url, "--log", "json"]);
+    const strict = await serve(["proxy", upstream.url, "--errors"]);
+    try {
+      const passed = await post(report);
+      expect(passed.status).toBe(200);
+      expect(await passed.json()).toEqual({ callConnectionId: 5, callConnectionState: "connecting" });
+      expect(passed.headers.get("x-acs-connect-violations")).toContain("response $.callConnectionId");
+      const untyped = await post(report, { "x-wrong": "text" });
+      expect(untyped.status).toBe(500);
+      expect(untyped.headers.get("x-acs-connect-violations")).toContain("response Content-Type");
+      const logged = await waitFor(
+        "two JSON log lines",
+        () => {
+          const lines = report.output().split("\n").filter((line) => line.startsWith("{"));
+          return lines.length === 2 ? lines.map((line) => JSON.parse(line) as { violations: { side: string; target: string }[] }) : undefined;
+        },
+        report,
+      );
+      expect(logged[0]!.violations).toContainEqual(expect.objectContaining({ side: "response", target: "$.callConnectionId" }));
+
+      const refused = await post(strict);
+      expect(refused.status).toBe(502);
+      const body = await refused.json();
+      expect(responseValidators.CommunicationErrorResponse(body)).toBe(true);
+      expect(body.error).toMatchObject({ code: "UpstreamViolation", target: "$.callConnectionId" });
+    } finally {
+      await stop(report);
+      await stop(strict);
+      await upstream.close();
     }
   });
 });
