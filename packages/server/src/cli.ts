@@ -37,7 +37,7 @@ Options:
                        ignored)
   --handler <module>   a module exporting \`connect\` (or a default function) to
                        serve instead of the built-in mock (JavaScript; for
-                       TypeScript run node --import tsx, or compile it first)
+                       TypeScript set NODE_OPTIONS=--import=tsx, or compile it)
   --quiet              do not log requests (same as --log off)
   -h, --help           show this help
   --version            print the version
@@ -212,7 +212,7 @@ if (values.handler !== undefined) {
     // Node 20 cannot load TypeScript by itself; say how to, rather than "Unknown file extension".
     if ((error as NodeJS.ErrnoException).code === "ERR_UNKNOWN_FILE_EXTENSION" || /\.[cm]?tsx?$/.test(file)) {
       usageError(
-        `--handler ${values.handler} is TypeScript, which Node cannot load by itself: compile it to .js/.mjs first, or run the CLI with a loader: node --import tsx node_modules/@acs-connect/server/bin/acs-connect-server.mjs --handler ${values.handler}`,
+        `--handler ${values.handler} is TypeScript, which Node cannot load by itself: compile it to .js/.mjs first, or load tsx (npm install -D tsx): NODE_OPTIONS=--import=tsx npx acs-connect-server --handler ${values.handler}`,
       );
     }
     usageError(`--handler ${values.handler} could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
@@ -228,6 +228,8 @@ if (values.handler !== undefined) {
 }
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
+// A closed stdout (`| head`, a log collector gone) must not take the server down with EPIPE.
+process.stdout.on("error", () => {});
 const logger: Logger = {
   // The request log is written by the mock controls (one line per request, with the first problem).
   // Error entries carry the handler's own error; credentials never reach the logger.

@@ -55,8 +55,8 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-function spawnTracked(command: string, args: string[], cwd: string): Running {
-  const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "development" } });
+function spawnTracked(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Running {
+  const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "development", ...env } });
   started.push(child);
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
@@ -80,11 +80,11 @@ interface Server extends Running {
   pid: number;
 }
 
-async function serve(args: string[], via: "bin" | "npx" = "bin"): Promise<Server> {
+async function serve(args: string[], via: "bin" | "npx" = "bin", env: Record<string, string> = {}): Promise<Server> {
   const running =
     via === "bin"
-      ? spawnTracked(process.execPath, [CLI, "--port", "0", ...args], PACKAGE)
-      : spawnTracked("npx", ["--no-install", "acs-connect-server", "--port", "0", ...args], EXAMPLES);
+      ? spawnTracked(process.execPath, [CLI, "--port", "0", ...args], PACKAGE, env)
+      : spawnTracked("npx", ["--no-install", "acs-connect-server", "--port", "0", ...args], EXAMPLES, env);
   const [url, pid] = await waitFor(
     "the server to start",
     () => {
@@ -466,11 +466,18 @@ describe("CLI hygiene", () => {
     }
   });
 
-  it("--handler x.ts explains how to run TypeScript", async () => {
+  it("--handler x.ts explains how to run TypeScript, and the way it names works", async () => {
     const run = spawnTracked(process.execPath, [CLI, "--handler", "test/fixtures/typescript-handler.ts"], PACKAGE);
     expect(await run.exited).toBe(2);
-    expect(run.output()).toContain("node --import tsx");
+    expect(run.output()).toContain("NODE_OPTIONS=--import=tsx npx acs-connect-server --handler test/fixtures/typescript-handler.ts");
     expect(run.output()).not.toContain("Unknown file extension");
+    // What the message says to do, in the examples package as a consumer would.
+    const server = await serve(["--no-auth", "--handler", path.join(PACKAGE, "test/fixtures/typescript-handler.ts")], "npx", { NODE_OPTIONS: "--import=tsx" });
+    try {
+      expect(await (await post(server)).json()).toEqual({ callConnectionId: "ts", callbackUri: BODY.callbackUri });
+    } finally {
+      await stop(server);
+    }
   });
 
   it("the bin exists before the build, so installing examples/ links it without a warning", () => {
