@@ -14,7 +14,7 @@
  * callback event or `disconnect-after=2s` to end the call with CallDisconnected, is one more
  * entry plus its effect where the call connection is recorded (`ConnectionRegistry.record`).
  */
-import { randomInt } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { STATUS_CODES } from "node:http";
 import spec from "@acs-connect/spec";
 import type { CallConnectionProperties, ConnectRequest } from "@acs-connect/types";
@@ -381,7 +381,7 @@ export function createMockControls(options: MockControlsOptions): MockControls {
       if (failRate > 0 && random() < failRate) {
         if (preferences.values.has("fail")) faultsApplied.push(preferences.raw.get("fail")!);
         const failed = errorResponse(503, "ServiceUnavailable", "The mock injected this failure (fail rate); retry after the time in Retry-After.", {
-          headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)), "retry-after-ms": String(retryAfterMs) },
+          headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)), "retry-after-ms": String(retryAfterMs), "x-ms-request-id": randomUUID() },
         });
         if (faultsApplied.length > 0) failed.headers["preference-applied"] = faultsApplied.join(", ");
         log(exchange, path, failed, started, "fail");
