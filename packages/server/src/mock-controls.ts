@@ -58,6 +58,8 @@ export interface MockControlsOptions {
 export const ADMIN_CONNECTIONS_PATH = "/admin/connections";
 
 const MAX_RECORDED = 1_000;
+/** The listing's share of memory: a caller controls how large each connection is (its callbackUri). */
+const MAX_RECORDED_BYTES = 16 * 1024 * 1024;
 
 /** One connection the mock created. */
 export interface RecordedConnection {
@@ -66,14 +68,26 @@ export interface RecordedConnection {
   connection: CallConnectionProperties;
 }
 
-/** The connections created, oldest first, bounded so that a long run cannot exhaust memory. */
+/**
+ * The connections created, oldest first, bounded by count and by bytes so that a long run or a
+ * flood of large requests cannot exhaust memory; the oldest go first.
+ */
 class ConnectionRegistry {
   readonly entries: RecordedConnection[] = [];
+  private readonly sizes: number[] = [];
+  private bytes = 0;
   total = 0;
   record(requestId: string, connection: CallConnectionProperties): void {
     this.total++;
+    const size = JSON.stringify(connection).length;
+    if (size > MAX_RECORDED_BYTES) return;
     this.entries.push({ createdAt: new Date().toISOString(), requestId, connection });
-    if (this.entries.length > MAX_RECORDED) this.entries.shift();
+    this.sizes.push(size);
+    this.bytes += size;
+    while (this.entries.length > MAX_RECORDED || this.bytes > MAX_RECORDED_BYTES) {
+      this.entries.shift();
+      this.bytes -= this.sizes.shift()!;
+    }
   }
 }
 
@@ -310,7 +324,8 @@ export function createMockControls(options: MockControlsOptions): MockControls {
     } finally {
       if (used.length > 0) applied.set(context.requestId, used);
     }
-    registry.record(context.requestId, result);
+    // Kept only for the admin listing: without --admin nothing is remembered.
+    if (options.admin) registry.record(context.requestId, result);
     return result;
   };
 
