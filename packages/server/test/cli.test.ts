@@ -125,7 +125,8 @@ describe("acs-connect-server", () => {
       const process = run(args);
       expect(await process.exited, process.output()).toBe(2);
       expect(process.output()).toContain(message);
-      expect(process.output()).toContain("Usage: acs-connect-server [options]");
+      expect(process.output()).toContain("Run acs-connect-server --help for the options.");
+      expect(process.output()).not.toContain("Usage: acs-connect-server [options]");
     }
   });
 
