@@ -248,6 +248,17 @@ describe("RedisRepeatabilityStore across three instances", () => {
     expect(startsOf(context)[0]!.pid).toBe(victim.child.pid);
     victim.child.kill("SIGKILL");
     await exited(victim.child);
+    // What the dead instance left: one claim that is a lease (an owner, and a TTL of at most
+    // leaseMs), not a record for the whole window; its expiry is what lets a retry execute.
+    const admin = new Redis({ port: redisPort, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+    const held: number[] = [];
+    for (const key of await admin.keys("acs-connect:repeatability:*")) {
+      if ((await admin.hget(key, "o")) !== null) held.push(await admin.pttl(key));
+    }
+    admin.disconnect();
+    expect(held).toHaveLength(1);
+    expect(held[0]).toBeGreaterThan(0);
+    expect(held[0]).toBeLessThanOrEqual(LEASE_MS);
     appendFileSync(RECORD, `${JSON.stringify({ event: "killed", context, callConnectionId: "", pid: victim.child.pid })}\n`);
     const result = await call;
     const events = executions().filter((e) => e.context === context);
