@@ -202,9 +202,9 @@ server.listen(port, host, () => {
   const urlHost = wildcard ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   const url = `http://${urlHost}:${actualPort}`;
   write(`acs-connect-server: serving Connect (api-version ${apiVersion}) with ${handlerName}`);
-  if (store) write(`  repeatability:     Redis at ${new URL(values.redis!).host}`);
   write(`  url:               ${url}`);
   write(`  connection string: endpoint=${url}/;accesskey=${shownKey}`);
+  if (store) write(`  repeatability:     Redis at ${new URL(values.redis!).host}`);
   if (!/^(127\.|localhost$|::1$)/.test(host)) {
     write("  warning: plain HTTP on a non-loopback address; put TLS in front of it for anything but local testing.");
   }
