@@ -21,6 +21,9 @@ import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import type { RepeatabilityClaim, RepeatabilityStore, StoredResponse } from "./repeatability.ts";
 
+// The interface the store implements, so that this entry point's declarations stand alone.
+export type { RepeatabilityClaim, RepeatabilityStore, StoredResponse } from "./repeatability.ts";
+
 /** How a RedisRepeatabilityStore connects and how long its leases last. */
 export interface RedisRepeatabilityStoreOptions {
   /** The Redis URL, e.g. `redis://127.0.0.1:6379` or `rediss://user:pass@host:6380/2` (default `redis://127.0.0.1:6379`). */
