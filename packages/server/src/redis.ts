@@ -257,13 +257,14 @@ export class RedisRepeatabilityStore implements RepeatabilityStore {
     if (lease) await this.#release(lease);
   }
 
-  /** Closes both connections; claims still held expire with their leases. */
+  /** Closes both connections at once; claims still held expire with their leases. */
   async close(): Promise<void> {
     this.#closed = true;
     for (const lease of this.#leases.values()) clearInterval(lease.timer);
     this.#leases.clear();
     for (const [redisKey, waiter] of this.#waiters) this.#settle(redisKey, waiter, undefined);
-    await Promise.allSettled([this.#client.quit(), this.#subscriber.quit()]);
+    // Not QUIT: with Redis away it would wait for ever in the subscriber's queue, and nothing
+    // is owed to Redis here (a claim still held expires with its lease).
     this.#client.disconnect();
     this.#subscriber.disconnect();
   }

@@ -14,6 +14,7 @@ import path from "node:path";
 import { createCallAutomationClient } from "@acs-connect/client";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RedisRepeatabilityStore } from "@acs-connect/server/redis";
 import { BODY, TARGET, send, signedHeaders } from "./helpers.ts";
 
 const here = import.meta.dirname;
@@ -301,5 +302,59 @@ describe("RedisRepeatabilityStore across three instances", () => {
     }
     // No instance crashed.
     expect(alive()).toHaveLength(3);
+  });
+});
+
+describe("RedisRepeatabilityStore itself", () => {
+  it("namespaces records by caller and keeps a completion until the window's end", async () => {
+    const store = new RedisRepeatabilityStore({ url: `redis://127.0.0.1:${redisPort}` });
+    const admin = new Redis({ port: redisPort, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+    await store.ready();
+    try {
+      const id = randomUUID();
+      const expiresAt = Date.now() + 60_000;
+      expect(await store.claim(`hmac:alice ${id}`, "print", expiresAt, "hmac:alice")).toEqual({ state: "claimed" });
+      // Another caller with the same id is another record.
+      expect(await store.claim(`hmac:bob ${id}`, "print", expiresAt, "hmac:bob")).toEqual({ state: "claimed" });
+      await store.complete(`hmac:alice ${id}`, { status: 200, body: "{}", contentType: "application/json" });
+      await store.release(`hmac:bob ${id}`);
+      expect(await admin.exists(`acs-connect:repeatability:hmac:bob:${id}`)).toBe(0);
+      const ttl = await admin.pttl(`acs-connect:repeatability:hmac:alice:${id}`);
+      expect(ttl).toBeGreaterThan(5000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+      expect(await store.claim(`hmac:alice ${id}`, "print", expiresAt, "hmac:alice")).toEqual({
+        state: "completed",
+        fingerprint: "print",
+        response: { status: 200, body: "{}", contentType: "application/json" },
+      });
+    } finally {
+      admin.disconnect();
+      await store.close();
+    }
+  });
+
+  it("does not keep a record larger than maxRecordBytes: its repeat executes again", async () => {
+    const store = new RedisRepeatabilityStore({ url: `redis://127.0.0.1:${redisPort}`, maxRecordBytes: 1000 });
+    await store.ready();
+    try {
+      const key = `hmac:alice ${randomUUID()}`;
+      const expiresAt = Date.now() + 60_000;
+      expect(await store.claim(key, "print", expiresAt, "hmac:alice")).toEqual({ state: "claimed" });
+      await store.complete(key, { status: 200, body: "x".repeat(1000), contentType: "application/json" });
+      expect(await store.claim(key, "print", expiresAt, "hmac:alice")).toEqual({ state: "claimed" });
+      await store.complete(key, { status: 200, body: "x".repeat(10), contentType: "application/json" });
+      expect((await store.claim(key, "print", expiresAt, "hmac:alice")).state).toBe("completed");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("rejects claims at once while Redis cannot be reached, and closes all the same", async () => {
+    const store = new RedisRepeatabilityStore({ url: `redis://127.0.0.1:${await freePort()}` });
+    try {
+      await expect(store.claim(`hmac:alice ${randomUUID()}`, "print", Date.now() + 60_000, "hmac:alice")).rejects.toThrow();
+    } finally {
+      await store.close();
+    }
   });
 });
