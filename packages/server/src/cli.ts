@@ -17,6 +17,7 @@ import { mockConnect } from "./mock.ts";
 import { ADMIN_CONNECTIONS_PATH, createMockControls, parseMsRange } from "./mock-controls.ts";
 import { createValidationProxy, VIOLATIONS_HEADER } from "./proxy.ts";
 import { closeGracefully, createNodeServer, requestsInFlight } from "./node.ts";
+import type { RedisRepeatabilityStore } from "./redis.ts";
 
 const USAGE = `Usage: acs-connect-server [options]
        acs-connect-server proxy <upstream-url> [--errors] [options]
@@ -38,6 +39,13 @@ Options:
   --handler <module>   a module exporting \`connect\` (or a default function) to
                        serve instead of the built-in mock (JavaScript; for
                        TypeScript set NODE_OPTIONS=--import=tsx, or compile it)
+  --redis <url>        remember repeatable requests in Redis (e.g.
+                       redis://127.0.0.1:6379) instead of this process's
+                       memory, so that several instances behind one endpoint
+                       execute each Repeatability-Request-ID once. Needs the
+                       ioredis package installed beside @acs-connect/server.
+  --redis-lease-ms <n> how long a claim outlives an instance that died while
+                       executing it (default 5000)
   --quiet              do not log requests (same as --log off)
   -h, --help           show this help
   --version            print the version
@@ -81,6 +89,8 @@ function parse() {
       "access-key": { type: "string" },
       "access-key-file": { type: "string" },
       handler: { type: "string" },
+      redis: { type: "string" },
+      "redis-lease-ms": { type: "string" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", default: false },
@@ -239,6 +249,47 @@ const logger: Logger = {
     ),
 };
 
+let store: RedisRepeatabilityStore | undefined;
+if (values["redis-lease-ms"] !== undefined && values.redis === undefined) usageError("--redis-lease-ms needs --redis");
+if (values.redis !== undefined) {
+  const leaseMs = values["redis-lease-ms"] === undefined ? undefined : Number(values["redis-lease-ms"]);
+  if (leaseMs !== undefined && (!Number.isInteger(leaseMs) || leaseMs < 100)) usageError(`--redis-lease-ms must be a whole number of at least 100, got "${values["redis-lease-ms"]}"`);
+  let url: URL;
+  try {
+    url = new URL(values.redis);
+  } catch {
+    usageError(`--redis must be a URL such as redis://127.0.0.1:6379, got "${values.redis}"`);
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") usageError(`--redis must be a redis:// or rediss:// URL, got ${url.protocol}`);
+  let module: typeof import("./redis.ts");
+  try {
+    // Loaded only here: without --redis the CLI needs no Redis client installed.
+    module = await import("./redis.ts");
+  } catch (error) {
+    usageError(`--redis needs the ioredis package (npm install ioredis@5): ${error instanceof Error ? error.message : String(error)}`);
+  }
+  // The URL may hold a password: connection errors are reported by host and port only.
+  const where = `${url.hostname}:${url.port || "6379"}`;
+  let down = false;
+  store = new module.RedisRepeatabilityStore({
+    url: values.redis,
+    leaseMs,
+    onError: (error) => {
+      // One line per outage, not one per reconnect attempt.
+      if (down && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection is closed/.test(error.message)) return;
+      down = true;
+      process.stderr.write(`${new Date().toISOString()} redis ${where}: ${error.message}\n`);
+    },
+    onReady: () => {
+      if (down) process.stderr.write(`${new Date().toISOString()} redis ${where}: connected again\n`);
+      down = false;
+    },
+  });
+  // Requests before the first connection would get 503s; give Redis a moment, then serve anyway.
+  const ready = await Promise.race([store.ready().then(() => true), new Promise<false>((resolve) => setTimeout(resolve, 5000, false).unref())]);
+  if (!ready) process.stderr.write(`acs-connect-server: redis ${where} is not reachable yet; repeatable requests get 503 until it is\n`);
+}
+
 const controls = createMockControls({
   connect,
   seed,
@@ -253,7 +304,7 @@ const controls = createMockControls({
 
 let handle: ReturnType<typeof createConnectHandler>;
 try {
-  handle = createConnectHandler({ connect: controls.connect, auth: { accessKey, verifyToken }, logger });
+  handle = createConnectHandler({ connect: controls.connect, auth: { accessKey, verifyToken }, logger, repeatabilityStore: store });
 } catch (error) {
   usageError(error instanceof Error ? error.message.replace(/^auth\.accessKey/, keySource ?? "--access-key") : String(error));
 }
@@ -305,6 +356,7 @@ server.listen(port, host, () => {
     write(`acs-connect-server: serving Connect (api-version ${apiVersion}) with ${handlerName}`);
     write(`  url:               ${url}`);
     write(`  connection string: endpoint=${url}/;accesskey=${shownKey}`);
+    if (store) write(`  repeatability:     Redis at ${new URL(values.redis!).host}`);
   }
   // The server's own PID: behind npx or pnpm the PID a user started is a wrapper's.
   write(`  pid:               ${process.pid}`);
@@ -321,7 +373,9 @@ const stop = (signal: NodeJS.Signals | "parent exited") => {
   if (stopping) return;
   stopping = true;
   write(`acs-connect-server: ${signal === "parent exited" ? "the parent process exited" : `${signal} received`}, finishing ${requestsInFlight(server)} request(s) in flight`);
-  closeGracefully(server).then(
+  closeGracefully(server)
+    .then(() => store?.close())
+    .then(
     () => {
       write("acs-connect-server: stopped");
       process.exit(0);
