@@ -4,7 +4,9 @@ import { defineConfig } from "vitest/config";
 const here = import.meta.dirname;
 
 // Workspace packages resolve to their sources (as in tsconfig.json's paths): tests need no build.
+// The subpath first: an alias also matches the paths under its name.
 const alias = {
+  "@acs-connect/server/redis": path.join(here, "packages/server/src/redis.ts"),
   "@acs-connect/spec": path.join(here, "packages/spec/src/index.ts"),
   "@acs-connect/types": path.join(here, "packages/types/src/index.ts"),
   "@acs-connect/server": path.join(here, "packages/server/src/index.ts"),

@@ -2,14 +2,17 @@
  * `pnpm bench:server [--seconds N]`: autocannon on loopback, in one run, against
  *   1. a bare node:http server answering fixed JSON (the baseline),
  *   2. acs-connect-server (built CLI, built-in mock, NODE_ENV=production), and
- *   3. Prism's mock of spec/openapi.yaml,
+ *   3. Prism's mock of spec/openapi.yaml, and
+ *   4. acs-connect-server with `--redis` (RedisRepeatabilityStore over a redis-server this script
+ *      starts on a free loopback port with a temporary directory): one instance, then three
+ *      instances sharing it with the same 16 connections spread over them,
  * each sent the same signed Connect requests with a distinct Repeatability-Request-ID per
  * request. Prints requests/s, p99 latency and the ratios, then sends 200,000 distinct ids to
  * acs-connect-server and prints its resident memory.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
@@ -73,11 +76,11 @@ function freePort(): Promise<number> {
 }
 
 /** One autocannon run; every request is signed and carries a new repeatability pair. */
-async function load(port: number, options: { duration?: number; amount?: number }) {
+async function load(port: number, options: { duration?: number; amount?: number; connections?: number }) {
   const host = `127.0.0.1:${port}`;
   const result = await autocannon({
     url: `http://${host}`,
-    connections: CONNECTIONS,
+    connections: options.connections ?? CONNECTIONS,
     ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? SECONDS }),
     requests: [
       {
@@ -156,6 +159,40 @@ const after = rssMb(ours.child);
 const memory = { ok: firstHalf.ok + secondHalf.ok, failed: firstHalf.failed + secondHalf.failed };
 ours.child.kill();
 
+// 4. acs-connect-server over Redis: one instance, then three sharing one redis-server.
+const redisServer = process.env.REDIS_SERVER_PATH ?? "/usr/bin/redis-server";
+let redisRows: { one: Awaited<ReturnType<typeof load>>; three: Awaited<ReturnType<typeof load>> } | undefined;
+if (existsSync(redisServer)) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-redis-"));
+  const redisPort = await freePort();
+  const redis = await startProcess(
+    redisServer,
+    ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+    new RegExp(`(${redisPort})[\\s\\S]*Ready to accept connections`),
+  );
+  const redisArgs = [cli, "--port", "0", "--quiet", "--access-key", KEY, "--redis", `redis://127.0.0.1:${redisPort}`];
+  const startRedisInstance = () => startProcess(process.execPath, redisArgs, /127\.0\.0\.1:(\d+)/, { NODE_ENV: "production" });
+  const single = await startRedisInstance();
+  await load(single.port, { duration: 2 });
+  const one = await load(single.port, {});
+  const trio = [single, await startRedisInstance(), await startRedisInstance()];
+  // The same 16 connections, spread over the three instances (6 + 5 + 5).
+  const split = trio.map((_, i) => Math.floor(CONNECTIONS / 3) + (i < CONNECTIONS % 3 ? 1 : 0));
+  await Promise.all(trio.map((instance, i) => load(instance.port, { duration: 2, connections: split[i] })));
+  const parts = await Promise.all(trio.map((instance, i) => load(instance.port, { connections: split[i] })));
+  const three = {
+    rps: parts.reduce((sum, part) => sum + part.rps, 0),
+    p99: Math.max(...parts.map((part) => part.p99)),
+    ok: parts.reduce((sum, part) => sum + part.ok, 0),
+    failed: parts.reduce((sum, part) => sum + part.failed, 0),
+  };
+  for (const instance of trio) instance.child.kill();
+  redis.child.kill();
+  await new Promise((resolve) => redis.child.once("exit", resolve));
+  rmSync(dir, { recursive: true, force: true });
+  redisRows = { one, three };
+}
+
 const row = (name: string, result: Awaited<ReturnType<typeof load>>, note = "") =>
   `${name.padEnd(34)} ${result.rps.toFixed(0).padStart(8)} req/s   p99 ${String(result.p99).padStart(4)} ms   ${String(result.failed).padStart(5)} failed  ${note}`;
 const vsBare = oursResult.rps / bareResult.rps;
@@ -164,10 +201,18 @@ console.log(`bench:server: ${SECONDS} s per target, ${CONNECTIONS} connections, 
 console.log(row("bare node:http, fixed JSON", bareResult, "(baseline)"));
 console.log(row("acs-connect-server (mock)", oursResult, `${vsBare.toFixed(2)}x bare (goal >= 0.6: ${vsBare >= 0.6 ? "met" : "MISSED"})`));
 console.log(row("Prism mock of the spec", prismResult, `acs-connect-server is ${vsPrism.toFixed(1)}x Prism (goal >= 5: ${vsPrism >= 5 ? "met" : "MISSED"})`));
+if (redisRows) {
+  const one = redisRows.one.rps / oursResult.rps;
+  const three = redisRows.three.rps / oursResult.rps;
+  console.log(row("acs-connect-server --redis, 1 inst.", redisRows.one, `${one.toFixed(2)}x memory store (goal >= 0.5: ${one >= 0.5 ? "met" : "MISSED"})`));
+  console.log(row("acs-connect-server --redis, 3 inst.", redisRows.three, `${three.toFixed(2)}x memory store (1 instance); p99 is the worst of the three`));
+} else {
+  console.log(`(no Redis rows: ${redisServer} is missing; \`npm run setup\` installs it)`);
+}
 console.log(
   `\nmemory: ${DISTINCT_IDS.toLocaleString("en")} more distinct ids (${memory.ok} ok, ${memory.failed} failed): ` +
     `RSS ${before.rss.toFixed(0)} MB before, ${middle.rss.toFixed(0)} MB after 100,000, ${after.rss.toFixed(0)} MB after 200,000; peak ${after.peak.toFixed(0)} MB ` +
     `(the store keeps at most 50,000 records)`,
 );
-if (oursResult.failed > 0 || bareResult.failed > 0) console.log("warning: some requests failed; the figures above are not comparable");
+if (oursResult.failed > 0 || bareResult.failed > 0 || (redisRows && redisRows.one.failed + redisRows.three.failed > 0)) console.log("warning: some requests failed; the figures above are not comparable");
 process.exit(0);

@@ -5,7 +5,7 @@
  * API reports and renders the reference page, printing each stage with its time. `--watch`
  * (also `pnpm dev`) stays running and regenerates on every save of an input.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -37,16 +37,34 @@ async function once(): Promise<boolean> {
  * A run in a fresh process: after an edit of the generators, the rules or the core, this
  * process still holds the old modules.
  */
+let child: ChildProcess | undefined;
 function fresh(): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...(build ? [] : ["--no-build"])], { stdio: "inherit" });
-    child.on("exit", (code) => resolve(code === 0));
+    child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...(build ? [] : ["--no-build"])], { stdio: "inherit" });
+    child.on("exit", (code) => {
+      child = undefined;
+      resolve(code === 0);
+    });
   });
+}
+
+/**
+ * Stops the watch and the run it started: a signal to this process (pnpm and tsx pass SIGINT and
+ * SIGTERM on), or its parent going away without passing anything on (a wrapper killed by PID),
+ * must not leave a generation running on its own.
+ */
+function stopWith(code: number): void {
+  child?.kill("SIGTERM");
+  process.exit(code);
 }
 
 if (!args.has("--watch")) {
   process.exitCode = (await once()) ? 0 : 1;
 } else {
+  process.once("SIGINT", () => stopWith(130));
+  process.once("SIGTERM", () => stopWith(143));
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && stopWith(1), 250).unref();
   const targets = [
     { path: SPEC_FILE },
     { path: RULESET_FILE },

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run setup`: the README's first command. It runs with nothing but Node and npm (so it is
 // plain JavaScript with no dependencies), installs the pinned pnpm, installs the workspace from
-// the lockfile, installs Debian's Chromium for the browser tests when it is missing, and runs the
+// the lockfile, installs Debian's Chromium (for the browser tests) and redis-server (for the
+// multi-instance server tests) when they are missing, and runs the
 // main job, `pnpm generate`: lint the spec, regenerate every artifact, build the packages and
 // render the API reference. Safe to run again: each step is skipped or idempotent.
 //
@@ -24,6 +25,9 @@ if (unknown.length > 0) {
 // The browser tests drive Debian's Chromium (never a browser Playwright downloads: its hosts are
 // not reachable from here). CHROMIUM_PATH points the tests at another binary.
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+// The scale-out tests start their own redis-server (never a Redis of the machine's); REDIS_SERVER_PATH
+// points them at another binary.
+const redisServerPath = process.env.REDIS_SERVER_PATH ?? "/usr/bin/redis-server";
 
 /** @param {string} message */
 function fail(message) {
@@ -76,34 +80,58 @@ if (versionOf("pnpm") !== pnpmVersion) {
 
 step("Installing the workspace from the lockfile", "pnpm", ["install", "--frozen-lockfile"]);
 
-if (existsSync(chromiumPath)) {
-  console.log(`\n==> Chromium is already installed (${chromiumPath})`);
-} else {
-  installChromium();
+/** Debian packages the tests drive, each installed only when its binary is missing. */
+const systemPackages = [
+  {
+    name: "chromium",
+    title: "Chromium",
+    binary: chromiumPath,
+    variable: "CHROMIUM_PATH",
+    why: "the browser test of the API reference (packages/spec/test/reference.browser.test.ts) drives Debian's Chromium",
+  },
+  {
+    name: "redis-server",
+    title: "redis-server",
+    binary: redisServerPath,
+    variable: "REDIS_SERVER_PATH",
+    why: "the scale-out tests (packages/server/test/redis.integration.test.ts) and `pnpm bench:server` start a real redis-server",
+  },
+];
+const missing = [];
+for (const wanted of systemPackages) {
+  if (existsSync(wanted.binary)) console.log(`\n==> ${wanted.title} is already installed (${wanted.binary})`);
+  else missing.push(wanted);
 }
+if (missing.length > 0) installDebianPackages(missing);
 
 step("Generating and building every package from the spec (pnpm generate)", "pnpm", ["run", "generate"]);
 
 console.log(dryRun ? "\nDry run: nothing was changed." : "\nReady. Run the tests with: pnpm test");
 
 /**
- * Debian's chromium package, for the reference page's browser test: `apt-get update`, then
- * `apt-get install -y chromium`, as root or through sudo (which may ask for a password).
+ * Debian packages the tests need: `apt-get update`, then one `apt-get install -y <names>`, as root
+ * or through sudo (which may ask for a password).
+ * @param {typeof systemPackages} packages
  */
-function installChromium() {
-  const why = "the browser test of the API reference (packages/spec/test/reference.browser.test.ts) drives Debian's Chromium";
-  const manual = `Install it yourself (Debian/Ubuntu: \`sudo apt-get install -y chromium\`) so that ${chromiumPath} exists, or set CHROMIUM_PATH to a Chromium binary, then run \`npm run setup\` again.`;
+function installDebianPackages(packages) {
+  const names = packages.map((wanted) => wanted.name);
+  const why = packages.map((wanted) => wanted.why).join("; ");
+  const manual = `Install them yourself (Debian/Ubuntu: \`sudo apt-get install -y ${names.join(" ")}\`) so that ${packages.map((wanted) => wanted.binary).join(" and ")} exist, or set ${packages.map((wanted) => wanted.variable).join(" / ")} to other binaries, then run \`npm run setup\` again.`;
+  const what = packages.map((wanted) => wanted.binary).join(" and ");
   if (process.platform !== "linux" || spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status !== 0) {
-    fail(`${chromiumPath} is missing and this machine has no apt-get: ${why}. ${manual}`);
+    fail(`${what} missing and this machine has no apt-get: ${why}. ${manual}`);
   }
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   const hasSudo = !isRoot && spawnSync("sudo", ["--version"], { stdio: "ignore" }).status === 0;
-  if (!isRoot && !hasSudo) fail(`${chromiumPath} is missing, and installing it needs root or sudo, which is not available: ${why}. ${manual}`);
+  if (!isRoot && !hasSudo) fail(`${what} missing, and installing needs root or sudo, which is not available: ${why}. ${manual}`);
   const [command, prefix] = isRoot ? ["apt-get", []] : ["sudo", ["apt-get"]];
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const via = isRoot ? "apt-get" : "sudo apt-get";
-  const hint = `Chromium could not be installed with ${via}; ${why}. ${manual}`;
-  step(`Updating the package lists for Chromium (${via} update)`, command, [...prefix, "update"], { env }, hint);
-  step(`Installing Chromium for the browser tests (${via} install -y chromium)`, command, [...prefix, "install", "-y", "chromium"], { env }, hint);
-  if (!dryRun && !existsSync(chromiumPath)) fail(`apt-get installed chromium, but ${chromiumPath} does not exist. ${manual}`);
+  const hint = `${names.join(" and ")} could not be installed with ${via}; ${why}. ${manual}`;
+  const titles = packages.map((wanted) => wanted.title).join(" and ");
+  step(`Updating the package lists for ${titles} (${via} update)`, command, [...prefix, "update"], { env }, hint);
+  step(`Installing ${titles} for the tests (${via} install -y ${names.join(" ")})`, command, [...prefix, "install", "-y", ...names], { env }, hint);
+  for (const wanted of packages) {
+    if (!dryRun && !existsSync(wanted.binary)) fail(`apt-get installed ${wanted.name}, but ${wanted.binary} does not exist. ${manual}`);
+  }
 }

@@ -5,9 +5,10 @@ import { base } from "../../tsdown.base.ts";
 const server = { ...base, platform: "node" } as const;
 
 export default defineConfig([
-  // ESM: the library and the CLI (the package's bin) together, so that they share chunks
-  // instead of the CLI carrying a second copy of the server. The CLI is ESM only: it uses
-  // top-level await and is never require()d.
-  { ...server, entry: ["src/index.ts", "src/cli.ts"], format: ["esm"] },
-  { ...server, entry: ["src/index.ts"], format: ["cjs"], clean: false },
+  // ESM: the library, the Redis store (the `./redis` subpath) and the CLI (the package's bin)
+  // together, so that they share chunks instead of the CLI carrying a second copy of the server.
+  // The CLI is ESM only: it uses top-level await and is never require()d. ioredis is a peer
+  // dependency, so it stays an import (only `./redis` and the CLI's --redis load it).
+  { ...server, entry: ["src/index.ts", "src/redis.ts", "src/cli.ts"], format: ["esm"] },
+  { ...server, entry: ["src/index.ts", "src/redis.ts"], format: ["cjs"], clean: false },
 ]);

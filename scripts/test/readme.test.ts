@@ -85,7 +85,7 @@ function existenceProblems(command: Command, resolution: Resolution): string[] {
     case "script": {
       const value = scripts[resolution.script];
       if (value === undefined) return [`the root package.json has no script "${resolution.script}"`];
-      const file = /^(?:tsx|node) (\S+)/.exec(value)?.[1];
+      const file = /^(?:tsx|node)(?: --import \S+)* (\S+)/.exec(value)?.[1];
       return file && !existsSync(path.join(ROOT, file)) ? [`script "${resolution.script}" runs ${file}, which does not exist`] : [];
     }
     case "node":
@@ -103,7 +103,11 @@ function existenceProblems(command: Command, resolution: Resolution): string[] {
     case "install":
       return resolution.packages.flatMap((name) => {
         const pkg = workspace.find((candidate) => candidate.manifest.name === name);
-        return !pkg ? [`${name} is not a package of this repository`] : pkg.manifest.private ? [`${name} is private, so it cannot be installed`] : [];
+        // A third-party package named beside ours must be a declared peer of one of them (e.g. ioredis@5).
+        const bare = name.replace(/(?<=.)@[^@/]*$/, "");
+        const peerOf = workspace.find((candidate) => (candidate.manifest as { peerDependencies?: Record<string, string> }).peerDependencies?.[bare] !== undefined);
+        if (!pkg && peerOf) return [];
+        return !pkg ? [`${name} is not a package of this repository (nor a peer dependency of one)`] : pkg.manifest.private ? [`${name} is private, so it cannot be installed`] : [];
       });
     case "builtin":
       // `pnpm setup` is pnpm's own command, not the setup script: a shadowed script name is a mistake.
@@ -221,12 +225,13 @@ describe("README commands run here", () => {
     }
   });
 
-  it("npm run setup: its dry run plans the install, Chromium and pnpm generate, and changes nothing", async () => {
+  it("npm run setup: its dry run plans the install, Chromium, redis-server and pnpm generate, and changes nothing", async () => {
     expect(mirror("setup")).toEqual(["scripts/setup.mjs"]);
     const { code, stdout, stderr } = await runNode([...mirror("setup"), "--dry-run"]);
     expect(code, `${stdout}\n${stderr}`).toBe(0);
     expect(stdout).toContain("would run: pnpm install --frozen-lockfile");
     expect(stdout).toMatch(/Chromium is already installed|would run: (?:sudo )?apt-get install -y chromium/);
+    expect(stdout).toMatch(/redis-server is already installed|would run: (?:sudo )?apt-get install -y (?:chromium )?redis-server/);
     expect(stdout).toContain("would run: pnpm run generate");
     expect(stdout).toContain("Dry run: nothing was changed.");
   });

@@ -1,6 +1,7 @@
 /**
- * API reports: API Extractor reads a package's built ESM declarations (`dist/index.d.mts`) and
- * writes its public TypeScript surface as `<dir>.api.md`. The committed copy lives in
+ * API reports: API Extractor reads a package's built ESM declarations (`dist/index.d.mts`, then
+ * those of each further subpath of its `exports`, e.g. `./redis`) and writes its public
+ * TypeScript surface as `<dir>.api.md`, one section per subpath. The committed copy lives in
  * `packages/<dir>/review/`, so every change to a package's surface shows up in review.
  */
 import { existsSync } from "node:fs";
@@ -19,17 +20,44 @@ export interface ExtractedApi {
 }
 
 /**
- * Runs API Extractor on `<folder>/dist/index.d.mts` (the package must be built) and returns the
- * report text. Nothing is written outside `<folder>/.api-extractor/` (removed afterwards).
+ * Runs API Extractor on `<folder>/dist/index.d.mts` and on the ESM declarations of every other
+ * module subpath in `exports` (the package must be built), and returns the report text: the
+ * main entry's report, then one section per subpath. Nothing is written outside
+ * `<folder>/.api-extractor/` (removed afterwards).
  */
 export async function extractApi(folder: string, dir: string): Promise<ExtractedApi> {
-  const entry = path.join(folder, "dist/index.d.mts");
+  const main = await extractEntry(folder, dir, "dist/index.d.mts");
+  let report = main.report;
+  const problems = [...main.problems];
+  for (const [subpath, declarations] of await subpathDeclarations(folder)) {
+    const extracted = await extractEntry(folder, dir, declarations);
+    report += `\n# Subpath \`${subpath}\`\n\n${extracted.report}`;
+    problems.push(...extracted.problems.map((problem) => `${subpath}: ${problem}`));
+  }
+  return { report, problems };
+}
+
+/** The module subpaths of `exports` besides `.`, each with its ESM declaration file. */
+async function subpathDeclarations(folder: string): Promise<Array<[string, string]>> {
+  const manifest = JSON.parse(await readFile(path.join(folder, "package.json"), "utf8")) as { exports?: Record<string, unknown> };
+  const found: Array<[string, string]> = [];
+  for (const [subpath, value] of Object.entries(manifest.exports ?? {})) {
+    if (subpath === "." || typeof value !== "object" || value === null) continue;
+    const types = (value as { import?: { types?: unknown } }).import?.types;
+    if (typeof types === "string" && types.endsWith(".d.mts")) found.push([subpath, types.replace(/^\.\//, "")]);
+  }
+  return found;
+}
+
+/** One entry point's report, from `<folder>/<declarations>`. */
+async function extractEntry(folder: string, dir: string, declarations: string): Promise<ExtractedApi> {
+  const entry = path.join(folder, declarations);
   if (!existsSync(entry)) throw new Error(`${entry} does not exist: build the package first`);
   const work = path.join(folder, ".api-extractor");
   await mkdir(work, { recursive: true });
   const configObject: IConfigFile = {
     projectFolder: folder,
-    mainEntryPointFilePath: "<projectFolder>/dist/index.d.mts",
+    mainEntryPointFilePath: `<projectFolder>/${declarations}`,
     // The declarations are self-contained apart from their dependencies and Node's types; an
     // explicit file list keeps the analysis off src/ and test/.
     compiler: {
@@ -43,7 +71,7 @@ export async function extractApi(folder: string, dir: string): Promise<Extracted
           strict: true,
           skipLibCheck: true,
         },
-        files: ["dist/index.d.mts"],
+        files: [declarations],
       },
     },
     apiReport: {

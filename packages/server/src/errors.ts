@@ -42,6 +42,11 @@ export interface OutgoingResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /**
+   * Destroy the connection instead of answering (the mock's `--drop-rate`). Only the node:http
+   * transport honours it; internal, never set by the pipeline itself.
+   */
+  drop?: boolean;
 }
 
 /** Builds the JSON text of a `CommunicationErrorResponse`. */

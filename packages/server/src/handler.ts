@@ -7,7 +7,7 @@
  * repeated Authorization, 417), routing (404, 405), credentials (401, all but the signature, before
  * any body byte is read), the body's size, media type and share of the bytes in flight (413, 415,
  * 503), the signature over the bytes received (401), parameters (400), the JSON body (400),
- * repeatability (400, 412, 409, replay) and finally the handler. Every failure is a
+ * repeatability (400, 412, 409, 503 when the store is unreachable, replay) and finally the handler. Every failure is a
  * `CommunicationErrorResponse` naming the field or header at fault.
  */
 import { hash, randomUUID } from "node:crypto";
@@ -17,7 +17,7 @@ import { errorResponse, ServiceError, type OutgoingResponse } from "./errors.ts"
 import { BodyTooLargeError, ClientClosedError, readLimited, type IncomingExchange } from "./exchange.ts";
 import { apiVersion, routes, type ConnectHandler, type ConnectParameters, type Route } from "./generated/stubs/index.ts";
 import { requestValidators, responseValidators, type SchemaValidator } from "./generated/validators/validators.gen.js";
-import { MemoryRepeatabilityStore, type RepeatabilityStore, type StoredResponse } from "./repeatability.ts";
+import { MemoryRepeatabilityStore, type RepeatabilityClaim, type RepeatabilityStore, type StoredResponse } from "./repeatability.ts";
 import { parseImfFixdate } from "./generated/runtime/runtime.gen.ts";
 import { bodyProblems, jsonPath, queryValue, readParameters } from "./validation.ts";
 
@@ -439,21 +439,29 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
     const waitUntil = performance.now() + inFlightWaitMs;
     // A repeat that waited for a first request which then failed with 5xx claims the id again.
     for (let round = 0; round < 3; round++) {
-      const claimed = store.claim(id, fingerprint, firstSentAt + windowMs, principal);
-      const claim = claimed instanceof Promise ? await claimed : claimed;
+      let claim: RepeatabilityClaim;
+      try {
+        const claimed = store.claim(id, fingerprint, firstSentAt + windowMs, principal);
+        claim = claimed instanceof Promise ? await claimed : claimed;
+      } catch (error) {
+        // Without the store nobody can tell whether this id already executed: never run it blind.
+        return storeUnavailable(error, call);
+      }
       if (claim.state === "claimed") {
         let response: OutgoingResponse;
         try {
           response = await invoke(call);
         } catch (error) {
-          await store.release(id);
+          await settleStore(() => store.release(id), call);
           throw error;
         }
-        const stored =
-          response.status < 500
-            ? store.complete(id, { status: response.status, body: response.body, contentType: response.headers["content-type"] ?? JSON_TYPE })
-            : store.release(id);
-        if (stored instanceof Promise) await stored;
+        await settleStore(
+          () =>
+            response.status < 500
+              ? store.complete(id, { status: response.status, body: response.body, contentType: response.headers["content-type"] ?? JSON_TYPE })
+              : store.release(id),
+          call,
+        );
         return { response, executed: true };
       }
       if (claim.fingerprint !== fingerprint) {
@@ -465,7 +473,12 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
       }
       if (claim.state === "completed") return { response: replay(claim.response), executed: true };
       const remaining = waitUntil - performance.now();
-      const finished = claim.completion && remaining > 0 ? await within(claim.completion, remaining) : undefined;
+      let finished: StoredResponse | undefined | "timeout";
+      try {
+        finished = claim.completion && remaining > 0 ? await within(claim.completion, remaining) : undefined;
+      } catch (error) {
+        return storeUnavailable(error, call);
+      }
       if (finished === "timeout" || (finished === undefined && !claim.completion)) break;
       if (finished) return { response: replay(finished), executed: true };
     }
@@ -474,6 +487,31 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
         target: "Repeatability-Request-ID",
       }),
     );
+  }
+
+  /** A store that failed before execution: 503 with Retry-After, so that the caller retries once it is back. */
+  function storeUnavailable(error: unknown, call: Call): Outcome {
+    logger.error?.({ message: "repeatability store unavailable", requestId: call.context.requestId, method: call.exchange.method, path: call.route.path, error });
+    return rejected(
+      errorResponse(503, "StoreUnavailable", "The repeatability store is unavailable, so this request was not executed; retry after the time in Retry-After.", {
+        target: "Repeatability-Request-ID",
+        headers: { "retry-after": "1" },
+      }),
+    );
+  }
+
+  /**
+   * Completing or releasing after execution: a failure is logged, never answered with an error,
+   * since the request did execute and a retry of it must not be invited. (A claim left behind
+   * expires with the store's lease or window.)
+   */
+  async function settleStore(action: () => void | Promise<void>, call: Call): Promise<void> {
+    try {
+      const settled = action();
+      if (settled instanceof Promise) await settled;
+    } catch (error) {
+      logger.error?.({ message: "repeatability store failed to record an executed request", requestId: call.context.requestId, method: call.exchange.method, path: call.route.path, error });
+    }
   }
 
   /** Invoke: the handler, its ServiceErrors in the API's shape, and (optionally) its result validated. */

@@ -125,6 +125,10 @@ class NodeExchange implements IncomingExchange {
 function send(response: ServerResponse, outgoing: OutgoingResponse): void {
   if (response.headersSent || response.destroyed) return;
   const request = response.req;
+  if (outgoing.drop) {
+    response.destroy();
+    return;
+  }
   if (!request.complete) {
     // Answered before its body arrived (401, 413, 415, 503...): reading the rest would only cost,
     // and node:http would otherwise keep the socket and answer its request timeout on it too.

@@ -120,12 +120,17 @@ describe("acs-connect-server", () => {
       [["--handler", "fixtures/no-handler.mjs"], "--handler fixtures/no-handler.mjs exports no connect handler"],
       [["--handler", "fixtures/missing.mjs"], "--handler fixtures/missing.mjs could not be loaded"],
       [["--colour"], "Unknown option '--colour'"],
+      [["--redis", "http://127.0.0.1:6379"], "--redis must be a redis:// or rediss:// URL, got http:"],
+      [["--redis", "not a url"], '--redis must be a URL such as redis://127.0.0.1:6379, got "not a url"'],
+      [["--redis-lease-ms", "2000"], "--redis-lease-ms needs --redis"],
+      [["--redis", "redis://127.0.0.1:1", "--redis-lease-ms", "soon"], '--redis-lease-ms must be a whole number of at least 100, got "soon"'],
     ];
     for (const [args, message] of cases) {
       const process = run(args);
       expect(await process.exited, process.output()).toBe(2);
       expect(process.output()).toContain(message);
-      expect(process.output()).toContain("Usage: acs-connect-server [options]");
+      expect(process.output()).toContain("Run acs-connect-server --help for the options.");
+      expect(process.output()).not.toContain("Usage: acs-connect-server [options]");
     }
   });
 

@@ -212,6 +212,54 @@ describe("repeats", () => {
   });
 });
 
+describe("a store that fails", () => {
+  it("answers 503 StoreUnavailable with Retry-After when the claim fails, and executes nothing", async () => {
+    const errors: string[] = [];
+    const store: RepeatabilityStore = {
+      claim: () => Promise.reject(new Error("connection refused")),
+      complete: () => undefined,
+      release: () => undefined,
+    };
+    const { server, calls } = await counting({ repeatabilityStore: store, logger: { error: (entry) => errors.push(entry.message) } });
+    const answer = await server.connect(BODY, { headers: repeatability() });
+    expect(answer.status, answer.text).toBe(503);
+    expect(answer.json.error).toMatchObject({ code: "StoreUnavailable", target: "Repeatability-Request-ID" });
+    expect(answer.headers["retry-after"]).toBe("1");
+    expect(answer.headers["repeatability-result"]).toBe("rejected");
+    expect(calls).toEqual([]);
+    expect(errors).toEqual(["repeatability store unavailable"]);
+  });
+
+  it("answers 503 when waiting for the first request fails", async () => {
+    const store: RepeatabilityStore = {
+      // In progress elsewhere with the same request (fingerprint), and the wait for it breaks.
+      claim: (_id, fingerprint) => ({ state: "in-progress", fingerprint, completion: Promise.reject(new Error("connection reset")) }),
+      complete: () => undefined,
+      release: () => undefined,
+    };
+    const { server, calls } = await counting({ repeatabilityStore: store });
+    const answer = await server.connect(BODY, { headers: repeatability() });
+    expect(answer.status, answer.text).toBe(503);
+    expect(answer.json.error.code).toBe("StoreUnavailable");
+    expect(calls).toEqual([]);
+  });
+
+  it("still answers an executed request when storing its response fails, and logs it", async () => {
+    const errors: string[] = [];
+    const store: RepeatabilityStore = {
+      claim: () => ({ state: "claimed" }),
+      complete: () => Promise.reject(new Error("connection reset")),
+      release: () => undefined,
+    };
+    const { server, calls } = await counting({ repeatabilityStore: store, logger: { error: (entry) => errors.push(entry.message) } });
+    const answer = await server.connect(BODY, { headers: repeatability() });
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.headers["repeatability-result"]).toBe("accepted");
+    expect(calls).toHaveLength(1);
+    expect(errors).toEqual(["repeatability store failed to record an executed request"]);
+  });
+});
+
 describe("MemoryRepeatabilityStore", () => {
   const response = { status: 200, body: "{}", contentType: "application/json" };
 
