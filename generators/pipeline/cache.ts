@@ -3,7 +3,7 @@
  * folder, generators/lib, the inputs its config names, and the lockfile for tool versions), so
  * that a regeneration where nothing changed loads no generator, no linter and no JVM. Entries
  * live in node_modules/.cache/acs-connect/ (never committed); a corrupt or missing entry is a
- * miss, never a failure. ACS_CONNECT_NO_CACHE=1 turns the cache off.
+ * miss, never a failure. ACS_CONNECT_NO_CACHE=1 recomputes every stage (results are still recorded).
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -56,7 +56,6 @@ export async function readCache<T>(name: string, key: string): Promise<T | undef
 }
 
 export async function writeCache(name: string, key: string, value: unknown): Promise<void> {
-  if (!enabled()) return;
   await mkdir(CACHE_DIR, { recursive: true });
   const file = path.join(CACHE_DIR, `${name}-${key}.json`);
   // A unique temporary name and a rename: concurrent runs never see half an entry.
