@@ -212,7 +212,7 @@ if (redisRows) {
 console.log(
   `\nmemory: ${DISTINCT_IDS.toLocaleString("en")} more distinct ids (${memory.ok} ok, ${memory.failed} failed): ` +
     `RSS ${before.rss.toFixed(0)} MB before, ${middle.rss.toFixed(0)} MB after 100,000, ${after.rss.toFixed(0)} MB after 200,000; peak ${after.peak.toFixed(0)} MB ` +
-    `(the store keeps at most 50,000 records)`,
+    `(the store keeps at most 50,000 records, a quarter of them for any one caller: here one access key)`,
 );
 if (oursResult.failed > 0 || bareResult.failed > 0 || (redisRows && redisRows.one.failed + redisRows.three.failed > 0)) console.log("warning: some requests failed; the figures above are not comparable");
 process.exit(0);
