@@ -415,7 +415,7 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
       ? await withMiddleware(middleware, send, { schemaPath: PATH, params: { query: { "api-version": apiVersion } }, options: middlewareOptions, id: clientRequestId }, connectUrl, headers, bytes0, signal)
       : await send(connectUrl, "POST", headers, bytes0, signal);
     const text = decoder.decode(bytes);
-    if (!response.ok) throw httpError(response, text, ids, serverDelay(response.headers));
+    if (response.status < 200 || response.status > 299) throw httpError(response, text, ids, serverDelay(response.headers));
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

@@ -1,4 +1,5 @@
 import type { CommunicationError } from "@acs-connect/types";
+import type { Head } from "./transport.ts";
 
 /**
  * The error `connect` rejects with for every failure the service or the network causes: an HTTP
@@ -131,7 +132,7 @@ export interface RequestIds {
 }
 
 /** Maps an HTTP error response and its body text to a CallAutomationError. */
-export function httpError(response: Response, body: string, ids: RequestIds, retryAfterMs?: number): CallAutomationError {
+export function httpError(response: Head, body: string, ids: RequestIds, retryAfterMs?: number): CallAutomationError {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);

@@ -149,13 +149,33 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 const isNode = !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
 const userAgentHeader = isNode ? "user-agent" : "x-ms-useragent";
 
+/** The status line and headers of a response: a fetch `Response`, or what node:http received. */
+export interface Head {
+  /** The HTTP status. */
+  status: number;
+  /** The reason phrase ("" over HTTP/2). */
+  statusText: string;
+  /** The response headers. */
+  headers: Headers;
+}
+
 /** A response and its whole body, read inside the attempt. */
 export interface Answer {
-  /** The response; its body is already consumed (see `bytes`). */
-  response: Response;
-  /** The body as received. */
-  bytes: ArrayBuffer;
+  /** The status line and headers; a Response's body is already consumed (see `bytes`). */
+  response: Head;
+  /** The body as received (decompressed). */
+  bytes: ArrayBuffer | Uint8Array<ArrayBuffer>;
 }
+
+/** What a sender refusing a response throws: see {@link refuse}. */
+export type Refuse = typeof refuse;
+
+/**
+ * One attempt on the wire: sends the signed request and reads the whole answer (at most `max`
+ * bytes of body), refusing a redirect or a larger body with a CallAutomationError; anything else
+ * it throws is a network failure, and retried.
+ */
+export type Exchange = (url: URL, method: string, headers: Headers, body: Uint8Array<ArrayBuffer> | undefined, signal: AbortSignal | undefined, max: number) => Promise<Answer>;
 
 /** The request's ids, for the errors the sender makes itself. */
 const ids = (headers: Headers): RequestIds => ({
@@ -165,7 +185,7 @@ const ids = (headers: Headers): RequestIds => ({
 });
 
 /** A CallAutomationError about a response the sender refuses to use; its body is dropped unread. */
-function refuse(body: { cancel(): Promise<void> } | null | undefined, status: number, headers: Headers, code: string, text: string): CallAutomationError {
+export function refuse(body: { cancel(): Promise<void> } | null | undefined, status: number, headers: Headers, code: string, text: string): CallAutomationError {
   body?.cancel().catch(() => {});
   return new CallAutomationError(`Connect failed: ${status} ${code}: ${text}`, { status, code, ...ids(headers) });
 }
@@ -187,6 +207,45 @@ async function read(response: Response, headers: Headers, max: number): Promise<
   if (size > max) throw refuse(reader, response.status, headers, "ResponseTooLarge", `the body exceeds maxResponseBytes (${max} bytes)`);
   return new Blob(chunks).arrayBuffer();
 }
+
+/**
+ * Where the redirect location is named in an UnexpectedRedirect: only its origin, since its path
+ * or query may carry secrets.
+ */
+export function redirectMessage(location: string | null, url: URL): string {
+  let to = location;
+  try {
+    to = to && ` to ${new URL(to, url).origin}`;
+  } catch {
+    to = null;
+  }
+  return `the server redirected${to ?? ""}; redirects are not followed`;
+}
+
+/** The exchange over a fetch: the caller's, or the global one outside Node. */
+const viaFetch =
+  (doFetch: FetchLike): Exchange =>
+  async (url, method, headers, body, signal, max) => {
+    // A redirect is never followed: fetch would re-send the repeatability pair and signed
+    // headers to another origin (as a GET after a 302), or to plain http.
+    const response = await doFetch(url.href, { method, headers, body, signal, redirect: "manual" });
+    // `redirected`: a caller's fetch that follows redirects whatever it is told. A browser's
+    // opaque redirect (status 0) shows no Location at all.
+    if ((response.status > 299 && response.status < 400) || response.type === "opaqueredirect" || response.redirected) {
+      throw refuse(response.body, response.status, headers, "UnexpectedRedirect", redirectMessage(response.headers.get("location"), url));
+    }
+    return { response, bytes: await read(response, headers, max) };
+  };
+
+/**
+ * Node's fetch (undici) is most of a local call's cost: a WHATWG Request and a teed body stream
+ * per request, web streams for the response. node:http does the same exchange for a fraction
+ * (as the official SDK does). Not in Bun or Deno, whose node:http sits on their own fetch.
+ */
+const runtime = globalThis as { process?: { versions?: { bun?: string }; getBuiltinModule?: unknown }; Deno?: unknown };
+const useNodeHttp = isNode && typeof runtime.process?.getBuiltinModule === "function" && !runtime.process.versions?.bun && !runtime.Deno;
+let nodeExchange: Exchange | undefined;
+let nodeExchangeLoading: Promise<Exchange> | undefined;
 
 /**
  * Sends one logical request: `headers` (with the repeatability pair and client request id
@@ -223,7 +282,13 @@ export function createSend(options: TransportOptions): Send {
       const expire = () => controller.abort(new DOMException(`Connect timed out: timeoutMs (${timeoutMs} ms) elapsed during ${phase}`, "TimeoutError"));
       timer = setTimeout(expire, timeoutMs);
     }
-    const doFetch: FetchLike = options.fetch ?? fetch;
+    // The caller's fetch; else node:http in Node (loaded once, on the first call); else the
+    // global fetch, looked up per call so that it can be swapped.
+    const exchange = options.fetch
+      ? viaFetch(options.fetch)
+      : useNodeHttp
+        ? (nodeExchange ??= await (nodeExchangeLoading ??= import("./node-http.ts").then(({ createNodeExchange }) => createNodeExchange(refuse, redirectMessage))))
+        : viaFetch(fetch);
 
     try {
       let renewed = false;
@@ -235,22 +300,7 @@ export function createSend(options: TransportOptions): Send {
         let answer: Answer | undefined;
         let failure: unknown;
         try {
-          // A redirect is never followed: fetch would re-send the repeatability pair and signed
-          // headers to another origin (as a GET after a 302), or to plain http.
-          const response = await guard(doFetch(url.href, { method, headers, body, signal, redirect: "manual" }), signal);
-          // `redirected`: a caller's fetch that follows redirects whatever it is told.
-          if ((response.status > 299 && response.status < 400) || response.type === "opaqueredirect" || response.redirected) {
-            // Only the Location's origin: its path or query may carry secrets. A browser's opaque
-            // redirect (status 0) shows no Location at all.
-            let to = response.headers.get("location");
-            try {
-              to = to && ` to ${new URL(to, url).origin}`;
-            } catch {
-              to = null;
-            }
-            throw refuse(response.body, response.status, headers, "UnexpectedRedirect", `the server redirected${to ?? ""}; redirects are not followed`);
-          }
-          answer = { response, bytes: await guard(read(response, headers, options.maxResponseBytes), signal) };
+          answer = await guard(exchange(url, method, headers, body, signal, options.maxResponseBytes), signal);
         } catch (error) {
           if (signal?.aborted) throw signal.reason;
           // The sender's own verdicts on an answer (redirect, too large) are final, not retried.
