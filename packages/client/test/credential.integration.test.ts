@@ -44,7 +44,7 @@ afterEach(async () => {
 });
 
 async function serve(issuer: Issuer): Promise<string> {
-  server = createNodeServer(createConnectHandler({ connect: mockConnect, auth: { verifyToken: issuer.verify } }));
+  server = createNodeServer(createConnectHandler({ connect: mockConnect, auth: { verifyToken: (token) => issuer.verify(token) } }));
   await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
@@ -76,12 +76,23 @@ describe("a TokenCredential against the server's bearer verifier", () => {
     expect(issuer.issued).toBe(2);
   });
 
-  it("surfaces the server's 401 for a token it does not accept", async () => {
+  it("renews a token the server refuses before its expiry (WWW-Authenticate: Bearer error=\"invalid_token\") once, and goes on", async () => {
     const issuer = new Issuer();
     const endpoint = await serve(issuer);
     const client = createCallAutomationClient({ endpoint, credential: new FakeDefaultAzureCredential(issuer, 60 * 60_000), retry: { maxRetries: 0 } });
     await client.connect(REQUEST);
-    issuer.valid.clear();
+    issuer.valid.clear(); // revoked: the client's cache still holds it as valid for an hour
+    await expect(client.connect(REQUEST)).resolves.toMatchObject({ callConnectionState: "connecting" });
+    expect(issuer.issued).toBe(2);
+  });
+
+  it("surfaces the server's 401 when the renewed token is refused too, after one renewal", async () => {
+    const issuer = new Issuer();
+    const endpoint = await serve(issuer);
+    const client = createCallAutomationClient({ endpoint, credential: new FakeDefaultAzureCredential(issuer, 60 * 60_000), retry: { maxRetries: 0 } });
+    await client.connect(REQUEST);
+    issuer.verify = () => false; // every token refused from now on
     await expect(client.connect(REQUEST)).rejects.toMatchObject({ status: 401, code: "Unauthorized", target: "Authorization" });
+    expect(issuer.issued).toBe(2);
   });
 });

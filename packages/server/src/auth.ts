@@ -40,6 +40,13 @@ export type Credential =
 /** A refusal: what to tell the caller (never how a signature mismatched). */
 export interface AuthFailure {
   readonly message: string;
+  /**
+   * The WWW-Authenticate value of this refusal when it is not the server's usual challenge: a
+   * bearer token that was sent and refused says `error="invalid_token"` (RFC 6750 section 3.1),
+   * which tells a client to get a new token and try once more. A request without credentials
+   * gets the plain challenge (RFC 6750 section 3: no error code then).
+   */
+  readonly challenge?: string;
 }
 
 const SIGNED_HEADERS = "x-ms-date;host;x-ms-content-sha256";
@@ -60,6 +67,8 @@ export function compileAuth(options: AuthOptions | undefined): {
   keyPrincipal: string;
   verifyToken: AuthOptions["verifyToken"];
   challenge: string;
+  /** The challenge for a refused bearer token (see {@link AuthFailure.challenge}). */
+  invalidTokenChallenge: string;
 } {
   if (!options || (options.accessKey === undefined && options.verifyToken === undefined)) {
     throw new TypeError("auth needs accessKey (the resource's base64 access key), verifyToken, or both.");
@@ -75,16 +84,14 @@ export function compileAuth(options: AuthOptions | undefined): {
   if (options.verifyToken !== undefined && typeof options.verifyToken !== "function") {
     throw new TypeError("auth.verifyToken must be a function (token) => boolean | { principal } | a promise of either.");
   }
-  const challenges = [
-    ...(key ? [`HMAC-SHA256 SignedHeaders="${SIGNED_HEADERS}"`] : []),
-    ...(options.verifyToken ? ["Bearer"] : []),
-  ];
+  const hmacChallenge = key ? [`HMAC-SHA256 SignedHeaders="${SIGNED_HEADERS}"`] : [];
   return {
     key,
     // A domain-separated hash, shortened: enough to tell keys apart, useless for recovering one.
     keyPrincipal: key ? `hmac:${principalHash(key)}` : "",
     verifyToken: options.verifyToken,
-    challenge: challenges.join(", "),
+    challenge: [...hmacChallenge, ...(options.verifyToken ? ["Bearer"] : [])].join(", "),
+    invalidTokenChallenge: [...hmacChallenge, 'Bearer error="invalid_token"'].join(", "),
   };
 }
 
@@ -149,7 +156,7 @@ export function checkCredential(
         }
         return { scheme: "bearer", principal: `bearer:${verdict.principal}` };
       }
-      return fail("The bearer token was not accepted.");
+      return { message: "The bearer token was not accepted.", challenge: auth.invalidTokenChallenge };
     });
   }
   const accepted = [auth.key ? "HMAC-SHA256 (access key)" : undefined, auth.verifyToken ? "Bearer" : undefined].filter(Boolean);

@@ -285,7 +285,7 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectFet
    */
   function credentials(exchange: IncomingExchange, time: number): Credential | Rejection | Promise<Credential | Rejection> {
     const checked = checkCredential(exchange, auth, time, clockSkewMs);
-    const settle = (credential: Credential | AuthFailure) => ("scheme" in credential ? credential : unauthorized(credential.message, auth.challenge));
+    const settle = (credential: Credential | AuthFailure) => ("scheme" in credential ? credential : unauthorized(credential.message, credential.challenge ?? auth.challenge));
     return checked instanceof Promise ? checked.then(settle) : settle(checked);
   }
 

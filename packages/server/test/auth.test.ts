@@ -166,11 +166,14 @@ describe("bearer tokens", () => {
       expect((await post("Bearer good-token")).status).toBe(200);
       const refused = await post("Bearer bad-token");
       expect(refused.status).toBe(401);
-      expect(refused.headers["www-authenticate"]).toBe("Bearer");
+      // RFC 6750 section 3.1: a token that was sent and refused is named invalid_token, so clients renew it.
+      expect(refused.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
       expect(refused.json.error.message).toBe("The bearer token was not accepted.");
       expect(refused.text).not.toContain("bad-token");
       const hmac = await post(signedHeaders({ host: bearer.host, body }).authorization!);
       expect(hmac.json.error.message).toBe("The Authorization header must use Bearer.");
+      // No bearer token was sent: the plain challenge, without an error code (RFC 6750 section 3).
+      expect(hmac.headers["www-authenticate"]).toBe("Bearer");
       expect(seen).toEqual(["good-token", "bad-token"]);
     } finally {
       await bearer.close();
@@ -186,6 +189,9 @@ describe("bearer tokens", () => {
       expect(bearer.status).toBe(200);
       const none = await send(both.port, { body, headers: { "content-type": "application/json" } });
       expect(none.headers["www-authenticate"]).toBe('HMAC-SHA256 SignedHeaders="x-ms-date;host;x-ms-content-sha256", Bearer');
+      const refused = await send(both.port, { body, headers: { "content-type": "application/json", authorization: "Bearer expired" } });
+      expect(refused.status).toBe(401);
+      expect(refused.headers["www-authenticate"]).toBe('HMAC-SHA256 SignedHeaders="x-ms-date;host;x-ms-content-sha256", Bearer error="invalid_token"');
     } finally {
       await both.close();
     }
