@@ -78,7 +78,7 @@ export function createAccessKeySigner(accessKey: string, field: string, now: () 
  * Header-safe token check. Headers#set would otherwise throw a message that quotes the
  * whole header value, token included.
  */
-const checkToken = (token: unknown, field: string): string => {
+export const checkToken = (token: unknown, field: string): string => {
   if (typeof token !== "string" || !/^[\x21-\x7e]+$/.test(token)) {
     throw invalid(field, "expected a non-empty access token without spaces or control characters");
   }
@@ -120,51 +120,20 @@ export interface TokenCredential {
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null>;
 }
 
-/** The Microsoft Entra ID scope of Azure Communication Services (the double slash is part of it). */
-export const SCOPE = "https://communication.azure.com//.default";
-
-/** A TokenCredential's token is renewed this long before it expires, unless the issuer says when. */
-export const REFRESH_MARGIN_MS = 120_000;
-
 /**
- * The signer of a {@link TokenCredential}: one cached token per client, renewed shortly before it
- * expires, one `getToken` in flight however many calls wait for it. `renew(header)` drops the
- * token a 401 refused (only if no one has replaced it yet, so concurrent 401s share one refresh).
+ * The signer of a {@link TokenCredential}, from token.ts, loaded on the first call that signs:
+ * access-key and plain-token clients never load it.
  */
-export function createCredentialSigner(credential: TokenCredential): Sign & { renew(authorization: string | null): void } {
-  let cached: AccessToken | undefined;
-  let pending: Promise<AccessToken> | undefined;
-  let pendingSignal: AbortSignal | undefined;
-  const refresh = (abortSignal: AbortSignal | undefined): Promise<AccessToken> => {
-    pendingSignal = abortSignal;
-    return (pending = Promise.resolve(credential.getToken(SCOPE, { abortSignal }))
-      .then((token) => {
-        if (!token || typeof token.expiresOnTimestamp !== "number") throw new TypeError("Invalid credential: getToken resolved to no { token, expiresOnTimestamp }");
-        checkToken(token.token, "credential (the token getToken resolved to)");
-        return (cached = token);
-      })
-      .finally(() => (pending = undefined)));
+export function createCredentialSigner(credential: TokenCredential): Credential {
+  let signer: ReturnType<typeof import("./token.ts").createCredentialSigner> | undefined;
+  let loading: Promise<NonNullable<typeof signer>> | undefined;
+  return {
+    bearer: true,
+    sign: async (...args) =>
+      (signer ??= await (loading ??= import("./token.ts").then((token) => token.createCredentialSigner(credential, checkToken))))(...args),
+    // A 401 can only follow a signed attempt, so the signer is loaded by then.
+    renew: (authorization) => signer?.renew(authorization),
   };
-  const get = async (signal: AbortSignal | undefined): Promise<string> => {
-    const now = Date.now();
-    if (cached && now < (cached.refreshAfterTimestamp ?? cached.expiresOnTimestamp - REFRESH_MARGIN_MS)) return cached.token;
-    try {
-      return (await (pending ?? refresh(signal))).token;
-    } catch (error) {
-      // Another call's abort ended the shared refresh: this call still wants a token.
-      if (pendingSignal !== signal && pendingSignal?.aborted && !signal?.aborted) return get(signal);
-      // A failed early refresh is no reason to drop a token that is still valid.
-      if (cached && Date.now() < cached.expiresOnTimestamp) return cached.token;
-      throw error;
-    }
-  };
-  const sign = (async (headers, _method, _url, _hash, signal) => {
-    headers.set("authorization", `Bearer ${await get(signal)}`);
-  }) as Sign & { renew(authorization: string | null): void };
-  sign.renew = (authorization) => {
-    if (cached && authorization === `Bearer ${cached.token}`) cached = undefined;
-  };
-  return sign;
 }
 
 /** Parses `endpoint=https://…/;accesskey=<base64>` (keys case-insensitive, in any order, each once). */

@@ -13,8 +13,8 @@ import {
   type TokenCredential,
   type TokenProvider,
 } from "./auth.ts";
-import { CallAutomationError, httpError, isObject } from "./errors.ts";
-import { createSend, repeatability, serverDelay, type Answer, type FetchLike, type Logger, type RetryOptions, type Send } from "./transport.ts";
+import { CallAutomationError, isObject, redact } from "./errors.ts";
+import { createSend, loadFailure, type Answer, type FetchLike, type Logger, type RetryOptions, type Send } from "./transport.ts";
 
 /** The api-version this package is written and tested against. */
 export const DEFAULT_API_VERSION = "2025-05-15";
@@ -174,7 +174,7 @@ function lazyRaw(endpoint: string, send: Send, middleware: Middleware[], apiVers
   let loading: Promise<Client<paths>> | undefined;
   const load = (): Promise<Client<paths>> =>
     (loading ??= import("./raw.ts").then(({ createRawClient }) => {
-      loaded = createRawClient(endpoint, send, repeatability);
+      loaded = createRawClient(endpoint, send);
       if (middleware.length) loaded.use(...middleware);
       return loaded;
     }));
@@ -333,8 +333,7 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
     if (typeof (o.credential as Partial<TokenCredential> | null)?.getToken !== "function") {
       throw invalid("credential", "expected a TokenCredential (an object with getToken(scopes, options)), e.g. new DefaultAzureCredential()");
     }
-    const sign = createCredentialSigner(o.credential as TokenCredential);
-    credential = { sign, bearer: true, renew: sign.renew };
+    credential = createCredentialSigner(o.credential as TokenCredential);
   } else if (o.token !== undefined) {
     credential = { sign: createBearerSigner(o.token as string | TokenProvider), bearer: true };
   } else {
@@ -391,12 +390,12 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
     if (operationContext !== undefined && typeof operationContext !== "string") throw invalid("operationContext", "expected a string");
     // fetch would reject it on every attempt, as if the network had failed.
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalid("signal", "expected an AbortSignal");
-    const [repeatabilityRequestId, repeatabilityFirstSent] = repeatability(
-      connectOptions.repeatabilityRequestId,
-      connectOptions.repeatabilityFirstSent,
-      "repeatabilityRequestId",
-      "repeatabilityFirstSent",
-    );
+    const given = [connectOptions.repeatabilityRequestId, connectOptions.repeatabilityFirstSent] as const;
+    // A fresh pair needs no checks; a given one (or half of one) is checked by repeat.ts, loaded then.
+    const [repeatabilityRequestId, repeatabilityFirstSent] =
+      given[0] === undefined && given[1] === undefined
+        ? [crypto.randomUUID(), new Date().toUTCString()]
+        : (await import("./repeat.ts")).repeatability(...given, "repeatabilityRequestId", "repeatabilityFirstSent");
     const clientRequestId = crypto.randomUUID();
     const ids = { repeatabilityRequestId, repeatabilityFirstSent, clientRequestId };
 
@@ -415,7 +414,10 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
       ? await withMiddleware(middleware, send, { schemaPath: PATH, params: { query: { "api-version": apiVersion } }, options: middlewareOptions, id: clientRequestId }, connectUrl, headers, bytes0, signal)
       : await send(connectUrl, "POST", headers, bytes0, signal);
     const text = decoder.decode(bytes);
-    if (response.status < 200 || response.status > 299) throw httpError(response, text, ids, serverDelay(response.headers));
+    if (response.status < 200 || response.status > 299) {
+      const [message, fields] = (await loadFailure()).httpErrorOf(response, text, ids, redact);
+      throw new CallAutomationError(message, fields);
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

@@ -1,5 +1,4 @@
 import type { CommunicationError } from "@acs-connect/types";
-import type { Head } from "./transport.ts";
 
 /**
  * The error `connect` rejects with for every failure the service or the network causes: an HTTP
@@ -96,28 +95,6 @@ export const redact = (text: string): string =>
     .replace(/(bearer\s+|hmac-sha256\s+|signature=|accesskey=)[^\s"'&;,<>]+/gi, "$1[redacted]")
     .replace(/[\w.-]+/g, (run) => (/eyJ[\w-]/i.test(run) && run.includes(".") ? "[redacted]" : run));
 
-/**
- * A copy of a server's JSON with every string redacted, of at most 100 values in all (the rest
- * is dropped): bounded work and depth however large or deep the body, since it ends up in
- * `JSON.stringify(error)`.
- */
-const scrub = (value: unknown, budget = { n: 100 }): unknown => {
-  if (typeof value === "string") return redact(value);
-  if (typeof value !== "object" || value === null) return value;
-  const copy = (Array.isArray(value) ? [] : {}) as Record<string, unknown>;
-  for (const key in value) {
-    if (budget.n-- < 1) break;
-    copy[key] = scrub((value as Record<string, unknown>)[key], budget);
-  }
-  return copy;
-};
-
-/** One line, redacted, at most 200 characters: enough to recognise an HTML error page or a proxy message. */
-const snippet = (text: string): string => {
-  const line = redact(text.slice(0, 1000).replace(/[\x00-\x20\x7f]+/g, " ").trim());
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
-};
-
 /** A plain object (not null, not an array). */
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -129,38 +106,6 @@ export interface RequestIds {
   repeatabilityFirstSent?: string;
   /** x-ms-client-request-id sent. */
   clientRequestId?: string;
-}
-
-/** Maps an HTTP error response and its body text to a CallAutomationError. */
-export function httpError(response: Head, body: string, ids: RequestIds, retryAfterMs?: number): CallAutomationError {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {}
-  const error = isObject(parsed) && isObject(parsed.error) ? parsed.error : undefined;
-  // Each field redacted: they land in JSON.stringify(error) as they are.
-  const text = (v: unknown) => (typeof v === "string" ? redact(v) : undefined);
-  const code = text(error?.code) || "HttpError";
-  const serviceMessage = text(error?.message);
-  const target = text(error?.target);
-  let said: string;
-  if (error) said = `${serviceMessage ?? ""}${target ? ` (target: ${target})` : ""}`;
-  else if (!body) said = `${response.statusText} (empty body)`.trim();
-  else said = snippet(body);
-  if (retryAfterMs !== undefined) said += ` (the service asks to retry after ${Math.ceil(retryAfterMs / 1000)} s)`;
-  const h = response.headers;
-  return new CallAutomationError(redact(`Connect failed: ${response.status} ${code}: ${said}`), {
-    status: response.status,
-    code,
-    serviceMessage,
-    target,
-    details: Array.isArray(error?.details) ? (scrub(error.details) as CommunicationError[]) : undefined,
-    innererror: isObject(error?.innererror) ? (scrub(error.innererror) as CommunicationError) : undefined,
-    ...ids,
-    requestId: text(h.get("x-ms-request-id")),
-    repeatabilityResult: text(h.get("repeatability-result")),
-    retryAfterMs,
-  });
 }
 
 /** Describes a network failure, with its cause (undici puts the socket error there). */

@@ -6,9 +6,10 @@
 import type { paths } from "@acs-connect/types";
 import * as openapiFetch from "openapi-fetch";
 import type { Client } from "openapi-fetch";
+import { repeatability } from "./repeat.ts";
 // Only types from transport.ts: a runtime import would make the bundler split transport.ts into a
 // chunk shared with this lazily loaded one, which costs every `connect` caller a second file.
-import type { Send, repeatability as Repeatability } from "./transport.ts";
+import type { Send } from "./transport.ts";
 
 const REQUEST_ID = "repeatability-request-id";
 const FIRST_SENT = "repeatability-first-sent";
@@ -23,8 +24,8 @@ const createClient: typeof openapiFetch.default =
   typeof openapiFetch.default === "function" ? openapiFetch.default : (openapiFetch.default as unknown as { default: typeof openapiFetch.default }).default;
 
 /** The openapi-fetch client of the spec's paths, sending through `send`. */
-export function createRawClient(endpoint: string, send: Send, repeatability: typeof Repeatability): Client<paths> {
-  return createClient<paths>({ baseUrl: endpoint, fetch: createFetch(send, repeatability) });
+export function createRawClient(endpoint: string, send: Send): Client<paths> {
+  return createClient<paths>({ baseUrl: endpoint, fetch: createFetch(send) });
 }
 
 /**
@@ -32,7 +33,7 @@ export function createRawClient(endpoint: string, send: Send, repeatability: typ
  * the Request openapi-fetch built (body bytes once), completes or checks the repeatability pair
  * of a POST and the client request id, and sends it with {@link Send}.
  */
-export function createFetch(send: Send, repeatability: typeof Repeatability): (input: Request | string | URL, init?: RequestInit) => Promise<Response> {
+export function createFetch(send: Send): (input: Request | string | URL, init?: RequestInit) => Promise<Response> {
   return async (input, init) => {
     const request = input instanceof Request && !init ? input : new Request(input, init);
     const headers = new Headers(request.headers);

@@ -9,7 +9,6 @@
 import pkg from "../package.json" with { type: "json" };
 import { checkTransport, hashBody, invalid, type Credential } from "./auth.ts";
 import { CallAutomationError, describe, type RequestIds } from "./errors.ts";
-import { FORMATS } from "./generated/runtime/runtime.gen.ts";
 
 /** Retry settings; see the README for what is retried. */
 export interface RetryOptions {
@@ -65,54 +64,16 @@ export interface AttemptLog {
 /** Called after every attempt, e.g. `(entry) => console.debug("acs-connect", entry)`; an exception it throws is ignored. */
 export type Logger = (entry: AttemptLog) => void;
 
-/** A 401 of an expired or revoked token: the OAuth challenge (RFC 6750) or the error codes Azure services send. */
-const EXPIRED_TOKEN = /"code"\s*:\s*"(InvalidAuthenticationToken|\w*TokenExpired|ExpiredAuthenticationToken)"/;
-const decoder = new TextDecoder();
+/** The module an error answer needs (failure.ts), loaded on the first one: a call that succeeds never loads it. */
+export const loadFailure = (): Promise<typeof import("./failure.ts")> => (failureModule ??= import("./failure.ts"));
+let failureModule: Promise<typeof import("./failure.ts")> | undefined;
 
 /** Header names the sender and the raw adapter share. */
 export const REQUEST_ID = "repeatability-request-id";
 export const FIRST_SENT = "repeatability-first-sent";
 export const CLIENT_REQUEST_ID = "x-ms-client-request-id";
 
-/**
- * The repeatability pair of one logical call: the caller's (checked) or a fresh v4 UUID and
- * the current time as an IMF-fixdate. The spec requires First-Sent whenever Request-ID is sent,
- * so half a pair is refused rather than completed with a guess.
- */
-export function repeatability(id: unknown, firstSent: unknown, idName: string, sentName: string): [string, string] {
-  if ((id === undefined) !== (firstSent === undefined)) {
-    const missing = id === undefined ? idName : sentName;
-    throw invalid(missing, `${idName} and ${sentName} must be given together (the pair of the original request) or not at all`);
-  }
-  if (id === undefined) return [crypto.randomUUID(), new Date().toUTCString()];
-  // The spec's formats, checked by the OpenAPI core's definitions (generated into src/generated/runtime).
-  if (typeof id !== "string" || !FORMATS.uuid!.check(id)) throw invalid(idName, `expected ${FORMATS.uuid!.expected}`);
-  const sent = firstSent instanceof Date ? firstSent.toUTCString() : firstSent;
-  if (typeof sent !== "string" || !FORMATS["date-time-rfc1123"]!.check(sent)) {
-    throw invalid(sentName, `expected ${FORMATS["date-time-rfc1123"]!.expected} (or a Date)`);
-  }
-  return [id, sent];
-}
-
 const retryable = (status: number): boolean => status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
-
-/**
- * The delay a response asks for: retry-after-ms, x-ms-retry-after-ms (whole ms), then Retry-After
- * (whole seconds or an HTTP-date, RFC 9110 §10.2.3). Anything else (`-1`, `1.5`, `1e3`) is
- * ignored and the back-off applies: Date.parse would read `-1` as the year 2001 and retry at once.
- */
-export function serverDelay(headers: Headers): number | undefined {
-  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
-    const value = headers.get(name);
-    if (value && /^\d+$/.test(value)) return Number(value);
-  }
-  const value = headers.get("retry-after") ?? "";
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  // IMF-fixdate, RFC 850 or asctime (which has no zone: it is GMT, not local time).
-  if (!/^\w{3,9},? [\w -]+ \d\d:\d\d:\d\d (GMT|\d{4})$/.test(value)) return undefined;
-  const date = Date.parse(value.replace(/\d$/, "$& GMT"));
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
 
 /** Rejects with the signal's reason as soon as it aborts, even if `promise` never settles. */
 function guard<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -310,16 +271,13 @@ export function createSend(options: TransportOptions): Send {
 
         const log = (entry: Partial<AttemptLog>) => {
           try {
-            logger?.({ method, url: url.origin + url.pathname, attempt: n, status: answer?.response.status ?? 0, ...entry });
+            logger?.({ method, url: url.origin + url.pathname, attempt: n, status, ...entry });
           } catch {}
         };
+        const status = answer?.response.status ?? 0;
+        const failed = answer && (status < 200 || status > 299) ? await loadFailure() : undefined;
         // Once per call: a second 401 with a brand-new token is the answer, not an expiry.
-        if (
-          credential.renew &&
-          !renewed &&
-          answer?.response.status === 401 &&
-          (/invalid_token/.test(answer.response.headers.get("www-authenticate") ?? "") || EXPIRED_TOKEN.test(decoder.decode(answer.bytes)))
-        ) {
+        if (credential.renew && !renewed && failed?.tokenRefused(answer!)) {
           renewed = true;
           credential.renew(headers.get("authorization"));
           log({ renewToken: true });
@@ -328,7 +286,7 @@ export function createSend(options: TransportOptions): Send {
         }
         let delay: number | undefined;
         if (attempt < retry.maxRetries && (!answer || retryable(answer.response.status))) {
-          const asked = answer && serverDelay(answer.response.headers);
+          const asked = answer && failed!.serverDelay(answer.response.headers);
           // Never earlier than the server asked; never longer than maxDelayMs (then the caller decides).
           delay = asked ?? Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
           // A wait that would outlast timeoutMs is not started: the last answer is more useful than a timeout.

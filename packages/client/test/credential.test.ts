@@ -2,7 +2,7 @@
  * `credential`: any object with getToken(scopes, options) (the TokenCredential of @azure/core-auth),
  * against the recording test server. Every credential here counts its getToken calls.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCallAutomationClient, type AccessToken, type GetTokenOptions, type TokenCredential } from "@acs-connect/client";
 import { CONNECTED, REQUEST, json, startServer, type Handler, type TestServer } from "./helpers/server.ts";
 
@@ -217,6 +217,8 @@ describe("failures and cancellation", () => {
     const controller = new AbortController();
     const first = client.connect(REQUEST, { signal: controller.signal });
     const second = client.connect(REQUEST);
+    // Once the first call's getToken is under way (the signer loads on the first call).
+    await vi.waitFor(() => expect(n).toBe(1));
     controller.abort(new Error("first cancelled"));
     await expect(first).rejects.toThrow("first cancelled");
     await expect(second).resolves.toEqual(CONNECTED);

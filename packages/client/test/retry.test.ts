@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { CallAutomationError, createCallAutomationClient, type CallAutomationClientOptions } from "@acs-connect/client";
-import { serverDelay } from "../src/transport.ts";
+import { serverDelay } from "../src/failure.ts";
 import { CONNECTED, REQUEST, TEST_KEY, connectionString, json, startServer, type Handler, type TestServer } from "./helpers/server.ts";
 
 const FAST = { baseDelayMs: 1, maxDelayMs: 5 };
