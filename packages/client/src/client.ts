@@ -178,27 +178,18 @@ function lazyRaw(endpoint: string, send: Send, middleware: Middleware[], apiVers
       if (middleware.length) loaded.use(...middleware);
       return loaded;
     }));
-  type Method = "request" | "GET" | "PUT" | "POST" | "DELETE" | "OPTIONS" | "HEAD" | "PATCH" | "TRACE";
   type Init = { params?: { query?: Record<string, unknown> } } | undefined;
   const withVersion = (init: Init = {}) => ({ ...init, params: { ...init.params, query: { "api-version": apiVersion, ...init.params?.query } } });
-  const delegate =
-    (method: Method) =>
-    (...args: unknown[]) => {
+  const raw: Record<string, unknown> = {};
+  for (const method of ["request", "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"] as const) {
+    raw[method] = (...args: unknown[]) => {
       // request(method, path, init) has the init third; the others (path, init) second.
       const at = method === "request" ? 2 : 1;
       args[at] = withVersion(args[at] as Init);
       return load().then((client) => (client[method] as (...args: unknown[]) => unknown)(...args));
     };
-  return {
-    request: delegate("request"),
-    GET: delegate("GET"),
-    PUT: delegate("PUT"),
-    POST: delegate("POST"),
-    DELETE: delegate("DELETE"),
-    OPTIONS: delegate("OPTIONS"),
-    HEAD: delegate("HEAD"),
-    PATCH: delegate("PATCH"),
-    TRACE: delegate("TRACE"),
+  }
+  return Object.assign(raw, {
     use: (...added: Middleware[]) => {
       for (const m of added) {
         const hooks = isObject(m) ? [m.onRequest, m.onResponse, m.onError] : [];
@@ -213,7 +204,7 @@ function lazyRaw(endpoint: string, send: Send, middleware: Middleware[], apiVers
       for (const m of removed) if (middleware.includes(m)) middleware.splice(middleware.indexOf(m), 1);
       loaded?.eject(...removed);
     },
-  } as unknown as Client<RawPaths>;
+  }) as unknown as Client<RawPaths>;
 }
 
 /**
@@ -231,8 +222,11 @@ async function withMiddleware(
   body: Uint8Array<ArrayBuffer>,
   signal: AbortSignal | undefined,
 ): Promise<Answer> {
-  let request = new Request(url, { method: "POST", headers, body, signal });
+  const original = new Request(url, { method: "POST", headers, body, signal });
+  let request = original;
   let response: Response | undefined;
+  // The answer as sent, and its bytes: read back only if a middleware replaced it.
+  let sent: [Response, Answer["bytes"]] | undefined;
   // A snapshot: middleware added or removed during the call applies from the next call on.
   const list = [...middleware];
   const reversed = [...list].reverse();
@@ -247,14 +241,18 @@ async function withMiddleware(
   }
   if (!response) {
     try {
+      // The Request as built unless a middleware returned another: then its URL, body and signal.
+      // (Headers a middleware set on it are in request.headers either way.)
+      const same = request === original;
       const { response: answer, bytes } = await send(
-        new URL(request.url),
+        same ? url : new URL(request.url),
         request.method,
         new Headers(request.headers),
-        request.body ? new Uint8Array(await request.arrayBuffer()) : undefined,
-        request.signal,
+        same ? body : request.body ? new Uint8Array(await request.arrayBuffer()) : undefined,
+        same ? signal : request.signal,
       );
       response = new Response(NULL_BODY.includes(answer.status) ? null : bytes, answer);
+      sent = [response, bytes];
     } catch (error) {
       let failure: unknown = error;
       for (const m of reversed) {
@@ -274,7 +272,7 @@ async function withMiddleware(
     if (result && !(result instanceof Response)) throw invalid("middleware", "onResponse must return a Response or nothing");
     final = (result as Response | undefined) ?? final;
   }
-  return { response: final, bytes: await final.arrayBuffer() };
+  return { response: final, bytes: final === sent?.[0] ? sent[1] : await final.arrayBuffer() };
 }
 
 const PATH = "/calling/callConnections:connect";
@@ -415,19 +413,13 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
       : await send(connectUrl, "POST", headers, bytes0, signal);
     const text = decoder.decode(bytes);
     if (response.status < 200 || response.status > 299) {
-      const [message, fields] = (await loadFailure()).httpErrorOf(response, text, ids, redact);
-      throw new CallAutomationError(message, fields);
+      throw new CallAutomationError(...(await loadFailure()).httpErrorOf(response, text, ids, redact));
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {}
-    if (!isObject(parsed)) {
-      // The service may have connected: the pair lets the caller fetch the original result.
-      const message = `Connect failed: ${response.status} InvalidResponse: the body is not a JSON object; repeat the call with the same repeatabilityRequestId and repeatabilityFirstSent to get the original result`;
-      const requestId = response.headers.get("x-ms-request-id") ?? undefined;
-      throw new CallAutomationError(message, { status: response.status, code: "InvalidResponse", ...ids, requestId });
-    }
+    if (!isObject(parsed)) throw new CallAutomationError(...(await loadFailure()).invalidResponseOf(response, ids));
     return parsed as CallConnectionProperties;
   }
 

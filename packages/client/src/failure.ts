@@ -1,7 +1,8 @@
 /**
  * What an error answer needs, loaded on the first one (see `loadFailure` in transport.ts): the
- * mapping of an error body to a CallAutomationError's fields, the delay a response asks for, and
- * whether a 401 says the token is no longer good. A call that succeeds never loads it.
+ * mapping of an error body (or of a success body that is not JSON) to a CallAutomationError's
+ * fields, the delay a response asks for, and whether a 401 says the token is no longer good.
+ * A call that succeeds never loads it.
  */
 import type { CommunicationError } from "@acs-connect/types";
 // Only types from the modules every call loads: a runtime import would make the bundler split
@@ -69,6 +70,13 @@ export function httpErrorOf(response: Head, body: string, ids: RequestIds, redac
       retryAfterMs,
     },
   ];
+}
+
+/** The message and fields for a success status whose body is not a JSON object. */
+export function invalidResponseOf(response: Head, ids: RequestIds): [string, CallAutomationErrorInit] {
+  // The service may have connected: the pair lets the caller fetch the original result.
+  const message = `Connect failed: ${response.status} InvalidResponse: the body is not a JSON object; repeat the call with the same repeatabilityRequestId and repeatabilityFirstSent to get the original result`;
+  return [message, { status: response.status, code: "InvalidResponse", ...ids, requestId: response.headers.get("x-ms-request-id") ?? undefined }];
 }
 
 /**
