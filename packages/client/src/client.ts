@@ -27,7 +27,7 @@ export interface CallAutomationClientBaseOptions {
   retry?: RetryOptions;
   /** Overall limit for one logical call, all attempts and waits included, in ms. Default: none. */
   timeoutMs?: number;
-  /** The fetch to send with (e.g. one bound to a proxy agent). Default: the global fetch. */
+  /** The fetch to send with, e.g. one bound to a proxy agent or an undici dispatcher. Default: node:http (Node's global keep-alive agents) in Node, the global fetch elsewhere. */
   fetch?: FetchLike;
   /** Allow plain `http:` to a non-loopback host when signing with an access key. Bearer tokens never go over non-loopback http. Default false. */
   allowInsecureConnection?: boolean;

@@ -10,6 +10,8 @@
  *   unchanged on every retry, so a retried connect executes once.
  * - Retries with exponential back-off and full jitter on network errors, 408, 429 and 5xx
  *   (not 501/505), honouring Retry-After; abort signal and overall timeout.
+ * - node:http in Node (Node's shared keep-alive agents), `fetch` in browsers, Deno and Bun or
+ *   when the `fetch` option gives one.
  * - `client.raw`: an openapi-fetch client with all of the above, loaded on first use.
  * - One middleware list (`client.use`) for `connect` and `client.raw`, run before signing; a
  *   `logger` option that reports every attempt.
