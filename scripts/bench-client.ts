@@ -4,7 +4,8 @@
  * - Per call: median time of one `connect` against one local node:http server on 127.0.0.1, for
  *   this client, for plain `fetch` sending the same signed request by hand (node:crypto HMAC,
  *   the cheapest way in Node), and for the official `@azure/communication-call-automation`
- *   `connectCall` (apiVersion 2025-05-15, allowInsecureConnection). Each contender is warmed
+ *   `connectCall` (apiVersion 2025-05-15, allowInsecureConnection), and for reference the same
+ *   signed request by hand with node:http, which the client uses in Node. Each contender is warmed
  *   up, then measured in interleaved rounds (rotating the order) so drift hits all alike.
  * - Bundle size: esbuild (bundle, splitting, minify, ESM, every dependency included) of a tiny
  *   entry per client that creates a client, registers one middleware (ours) and calls Connect
@@ -36,7 +37,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createHash, createHmac, randomUUID } from "node:crypto";
-import { createServer } from "node:http";
+import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
@@ -127,10 +128,41 @@ async function handWritten(): Promise<unknown> {
   return response.json();
 }
 
+/**
+ * The same by hand with node:http (Node's global keep-alive agent), as the client now sends in
+ * Node: the floor for any client on this transport, printed for reference (the goal is against fetch).
+ */
+function handWrittenHttp(): Promise<unknown> {
+  const body = JSON.stringify({ callLocator: { kind: "roomCallLocator", roomId: ROOM_ID }, callbackUri: CALLBACK });
+  const date = new Date().toUTCString();
+  const hash = createHash("sha256").update(body).digest("base64");
+  const signature = createHmac("sha256", key).update(`POST\n${url.pathname}${url.search}\n${date};${url.host};${hash}`).digest("base64");
+  return new Promise((resolve, reject) => {
+    const headers = {
+      "content-type": "application/json",
+      "content-length": String(Buffer.byteLength(body)),
+      "x-ms-date": date,
+      "x-ms-content-sha256": hash,
+      authorization: `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${signature}`,
+      "repeatability-request-id": randomUUID(),
+      "repeatability-first-sent": date,
+    };
+    request(url, { method: "POST", headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => (response.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString())) : reject(new Error(`hand-written node:http: ${response.statusCode}`))));
+      response.on("error", reject);
+    })
+      .on("error", reject)
+      .end(body);
+  });
+}
+
 const contenders: Array<{ name: string; call: () => Promise<unknown>; times: number[] }> = [
   { name: "hand-written fetch", call: handWritten, times: [] },
   { name: "@acs-connect/client", call: () => ours.connect({ callLocator: { kind: "roomCallLocator", roomId: ROOM_ID }, callbackUri: CALLBACK }), times: [] },
   { name: "official SDK connectCall", call: () => official.connectCall({ kind: "roomCallLocator", id: ROOM_ID }, CALLBACK), times: [] },
+  { name: "hand-written node:http", call: handWrittenHttp, times: [] },
 ];
 
 try {

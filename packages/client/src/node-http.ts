@@ -36,6 +36,19 @@ function decoded(response: IncomingMessage): Readable {
   return response.pipe(decoder);
 }
 
+/** The response headers as fetch shows them (repeated names joined with ", "). */
+function headersOf(raw: string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i < raw.length; i += 2) {
+    try {
+      headers.append(raw[i]!, raw[i + 1]!);
+    } catch {
+      // A value fetch would not accept either: left out rather than failing the call.
+    }
+  }
+  return headers;
+}
+
 /** Creates the node:http exchange; `refuse` and `redirectMessage` come from transport.ts (see the import above). */
 export function createNodeExchange(refuse: Refuse, redirectMessage: typeof RedirectMessage): Exchange {
   const http = builtin<Http>("node:http");
@@ -50,26 +63,19 @@ export function createNodeExchange(refuse: Refuse, redirectMessage: typeof Redir
       request.on("error", reject);
       request.on("response", (response) => {
         const status = response.statusCode ?? 0;
-        const answerHeaders = new Headers();
-        const raw = response.rawHeaders;
-        for (let i = 0; i < raw.length; i += 2) {
-          try {
-            answerHeaders.append(raw[i]!, raw[i + 1]!);
-          } catch {
-            // A value fetch would not accept either: left out rather than failing the call.
-          }
-        }
         const fail = (error: Error) => {
           response.destroy();
           reject(error);
         };
         if (status > 299 && status < 400) {
-          return fail(refuse(null, status, headers, "UnexpectedRedirect", redirectMessage(answerHeaders.get("location"), url)));
+          return fail(refuse(null, status, headers, "UnexpectedRedirect", redirectMessage(response.headers.location ?? null, url)));
         }
         const tooLarge = () => refuse(null, status, headers, "ResponseTooLarge", `the body exceeds maxResponseBytes (${max} bytes)`);
-        if (Number(answerHeaders.get("content-length")) > max) return fail(tooLarge());
+        if (Number(response.headers["content-length"]) > max) return fail(tooLarge());
         const chunks: Buffer[] = [];
         let size = 0;
+        // Built on first use: a successful connect reads only the status.
+        let answerHeaders: Headers | undefined;
         const stream = decoded(response);
         stream.on("data", (chunk: Buffer) => {
           size += chunk.length;
@@ -84,7 +90,7 @@ export function createNodeExchange(refuse: Refuse, redirectMessage: typeof Redir
           const bytes = new Uint8Array(size);
           let at = 0;
           for (const chunk of chunks) bytes.set(chunk, (at += chunk.length) - chunk.length);
-          resolve({ response: { status, statusText: response.statusMessage ?? "", headers: answerHeaders }, bytes });
+          resolve({ response: { status, statusText: response.statusMessage ?? "", get headers() { return (answerHeaders ??= headersOf(response.rawHeaders)); } }, bytes });
         });
         // A connection that closes before the body is complete (Node reports it as an error too).
         response.on("close", () => response.complete || reject(new Error("the connection closed before the response body was complete")));
