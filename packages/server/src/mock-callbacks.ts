@@ -39,6 +39,10 @@ export const DEFAULT_RESOURCE_ID = "00000000-0000-0000-0000-000000000000";
 const TOKEN_LIFETIME_SEC = 300;
 /** Calls remembered for `disconnect-after` and the admin disconnect; the oldest are forgotten first. */
 const MAX_CALLS = 1_000;
+/** Events waiting or being delivered, over all calls: a flood of Connects to a receiver that never answers must not grow memory without end. */
+const MAX_PENDING_EVENTS = 10_000;
+/** Requests to receivers open at once: each holds a socket, and the server's own must not run out. */
+const MAX_CONCURRENT_ATTEMPTS = 64;
 
 /** How deliveries are retried. */
 export interface RetryPolicy {
@@ -240,6 +244,19 @@ export async function createMockCallbacks(options: MockCallbacksOptions): Promis
   const sleeps = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   let origin = "http://127.0.0.1";
   let pending = 0;
+  let attemptsInFlight = 0;
+  const waitingForSlot: Array<() => void> = [];
+  /** Runs one attempt when fewer than MAX_CONCURRENT_ATTEMPTS are open. */
+  const withSlot = async <T>(attempt: () => Promise<T>): Promise<T> => {
+    if (attemptsInFlight >= MAX_CONCURRENT_ATTEMPTS) await new Promise<void>((resolve) => waitingForSlot.push(resolve));
+    attemptsInFlight++;
+    try {
+      return await attempt();
+    } finally {
+      attemptsInFlight--;
+      waitingForSlot.shift()?.();
+    }
+  };
 
   const sign = () =>
     new SignJWT({})
@@ -262,12 +279,12 @@ export async function createMockCallbacks(options: MockCallbacksOptions): Promis
     if (options.log === "off") return;
     const time = new Date().toISOString();
     if (options.log === "json") {
-      const attempt = entry.outcome === "refused" ? undefined : entry.attempt;
+      const attempt = entry.outcome === "refused" || entry.outcome === "dropped" ? undefined : entry.attempt;
       write(JSON.stringify({ time, callback: entry.event, callConnectionId: entry.callConnectionId, to: entry.to, status: entry.status, error: entry.error, attempt, attempts: attempt && retry.attempts, outcome: entry.outcome, retryInMs: entry.retryInMs, message: entry.message }));
       return;
     }
     const parts = [time, "callback", entry.event, entry.callConnectionId, entry.to ?? "-"];
-    if (entry.outcome === "refused") parts.push("refused");
+    if (entry.outcome === "refused" || entry.outcome === "dropped") parts.push(entry.outcome);
     else parts.push(String(entry.status ?? entry.error), `attempt ${entry.attempt}/${retry.attempts}`, entry.outcome === "retrying" ? `retrying in ${entry.retryInMs} ms` : entry.outcome);
     if (entry.message) parts.push(`- ${entry.message}`);
     write(parts.join(" "));
@@ -289,9 +306,12 @@ export async function createMockCallbacks(options: MockCallbacksOptions): Promis
     const body = JSON.stringify([event]);
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
       if (shutdown.signal.aborted) return;
-      // A new token per attempt: each is valid for 5 minutes from when it is sent.
-      const token = await sign();
-      const outcome = await post(call.target, body, token, lookup, AbortSignal.any([shutdown.signal, AbortSignal.timeout(retry.timeoutMs)]));
+      const outcome = await withSlot(async () => {
+        if (shutdown.signal.aborted) return { kind: "error", code: "shutdown" } as const;
+        // A new token per attempt: each is valid for 5 minutes from when it is sent.
+        const token = await sign();
+        return post(call.target, body, token, lookup, AbortSignal.any([shutdown.signal, AbortSignal.timeout(retry.timeoutMs)]));
+      });
       if (shutdown.signal.aborted) return;
       const detail = outcome.kind === "status" ? { status: outcome.status } : { error: outcome.code };
       if (outcome.kind === "status" && outcome.status >= 200 && outcome.status < 300) {
@@ -328,6 +348,10 @@ export async function createMockCallbacks(options: MockCallbacksOptions): Promis
     } as CallbackEventMap[Name]["data"];
     const source = `calling/callConnections/${call.callConnectionId}`;
     const event = { id: randomUUID(), source, type: TYPE_OF[name], specversion: "1.0", time: new Date().toISOString(), datacontenttype: "application/json", subject: source, data };
+    if (pending >= MAX_PENDING_EVENTS) {
+      log({ event: name, callConnectionId: call.callConnectionId, to: undefined, outcome: "dropped", attempt: 0, message: `${MAX_PENDING_EVENTS} events are already waiting for delivery` });
+      return;
+    }
     pending++;
     call.chain = call.chain.then(() => deliver(call, name, event)).finally(() => void pending--);
   }
@@ -406,6 +430,7 @@ export async function createMockCallbacks(options: MockCallbacksOptions): Promis
     close() {
       shutdown.abort();
       for (const call of calls.values()) if (call.timer) clearTimeout(call.timer);
+      for (const resolve of waitingForSlot.splice(0)) resolve();
       for (const entry of sleeps) {
         clearTimeout(entry.timer);
         entry.resolve();
