@@ -341,6 +341,15 @@ describe("the mock's callbacks, verified by createCallbackHandler", () => {
     expect(line).not.toContain("192.0.2.1");
   });
 
+  it("resolves a host name and delivers to its loopback address; refuses a name that does not resolve, without naming it", async () => {
+    const byName = await clientFor(mock).connect({ ...ROOM, callbackUri: `${receiver.url.replace("127.0.0.1", "localhost")}/events` });
+    await receiver.handler.waitForEvent(byName.callConnectionId!, "CallConnected", { timeoutMs: 20_000 });
+    const unresolvable = await clientFor(mock).connect({ ...ROOM, callbackUri: "http://callback-host.invalid/hook" });
+    const line = await until("the refusal", () => mock.output().split("\n").find((text) => text.includes(`callback CallConnected ${unresolvable.callConnectionId}`)), mock.output);
+    expect(line).toMatch(/ - refused - callbackUri's host name does not resolve/);
+    expect(line).not.toContain("callback-host.invalid");
+  });
+
   describe("tokens", () => {
     /** A token and body the mock sent, posted again straight to the receiver. */
     const replay = (authorization: string, body: string, url = `${receiver.url}/events`) =>
@@ -407,11 +416,21 @@ describe("the mock's callbacks, verified by createCallbackHandler", () => {
   });
 });
 
-describe("shutdown", () => {
-  it("abandons a delivery still waiting for its receiver and exits", async () => {
-    const mock = await startMock(["--no-auth"]);
+describe("--log json, and shutdown", () => {
+  it("logs each delivery as a JSON object; abandons a delivery still waiting for its receiver and exits", async () => {
+    const mock = await startMock(["--no-auth", "--log", "json"]);
     const receiver = await startReceiver(mock);
     try {
+      const connection = await clientFor(mock).connect({ ...ROOM, callbackUri: `${receiver.url}/events?key=NEVER-LOGGED` });
+      await receiver.handler.waitForEvent(connection.callConnectionId!, "CallConnected", { timeoutMs: 20_000 });
+      const line = await until(
+        "the JSON delivery line",
+        () => mock.output().split("\n").filter((text) => text.startsWith("{")).map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry.callback === "CallConnected"),
+        mock.output,
+      );
+      expect(line).toMatchObject({ callConnectionId: connection.callConnectionId, to: receiver.url, status: 200, attempt: 1, attempts: 4, outcome: "delivered" });
+      expect(mock.output()).not.toContain("NEVER-LOGGED");
+
       await clientFor(mock).connect({ ...ROOM, callbackUri: `${receiver.url}/slow` });
       await until("the held callback", () => (receiver.held() > 0 ? true : undefined), mock.output);
       process.kill(mock.pid, "SIGTERM");
