@@ -40,7 +40,13 @@ const TOKEN_LIFETIME_SEC = 300;
 /** Calls remembered for `disconnect-after` and the admin disconnect; the oldest are forgotten first. */
 const MAX_CALLS = 1_000;
 /** Events waiting or being delivered, over all calls: a flood of Connects to a receiver that never answers must not grow memory without end. */
-const MAX_PENDING_EVENTS = 10_000;
+const MAX_PENDING_EVENTS = 2_000;
+/**
+ * The longest callbackUri the mock delivers to. The request schema allows any length and each
+ * remembered call keeps its URL, so without a bound a flood of Connects with megabyte URLs would
+ * hold gigabytes; real callback URLs are far shorter (many servers refuse a request line past 8 KiB).
+ */
+const MAX_CALLBACK_URI_LENGTH = 8_192;
 /** Requests to receivers open at once: each holds a socket, and the server's own must not run out. */
 const MAX_CONCURRENT_ATTEMPTS = 64;
 
@@ -388,6 +394,10 @@ export async function createMockCallbacks(options: MockCallbacksOptions): Promis
     configurationUrl: () => `${origin}${OPENID_CONFIGURATION_PATHS[0]}`,
     connected(request, connection, plan) {
       if (plan.first === "none" || shutdown.signal.aborted || connection.callConnectionId === undefined) return;
+      if (request.callbackUri.length > MAX_CALLBACK_URI_LENGTH) {
+        log({ event: plan.first, callConnectionId: connection.callConnectionId, to: undefined, outcome: "refused", attempt: 0, message: `callbackUri is longer than ${MAX_CALLBACK_URI_LENGTH} characters` });
+        return;
+      }
       let target: URL;
       try {
         target = new URL(request.callbackUri);

@@ -389,7 +389,8 @@ export function createMockControls(options: MockControlsOptions): MockControls {
     const used: string[] = [];
     const note = (name: string) => used.push(preferences.raw.get(name)!);
     let result: CallConnectionProperties;
-    let plan: CallbackPlan;
+    // Checked before the handler runs: a control it cannot apply refuses the request unexecuted.
+    const plan = callbackPlan(preferences);
     try {
       const code = preferences.values.get("code") as number | undefined;
       const exampleName = preferences.values.get("example") as string | undefined;
@@ -428,7 +429,8 @@ export function createMockControls(options: MockControlsOptions): MockControls {
       } else {
         result = await options.connect(request, context);
       }
-      plan = callbackPlan(preferences, note);
+      // Only an answer that succeeded applied them: an error answer has no callbacks.
+      for (const name of ["callback", "disconnect-after"]) if (preferences.values.has(name)) note(name);
     } finally {
       if (used.length > 0) applied.set(context.requestId, used);
     }
@@ -440,7 +442,7 @@ export function createMockControls(options: MockControlsOptions): MockControls {
   };
 
   /** What the callback preferences ask for; refuses combinations that cannot happen. */
-  function callbackPlan(preferences: Preferences, note: (name: string) => void): CallbackPlan {
+  function callbackPlan(preferences: Preferences): CallbackPlan {
     const callback = preferences.values.get("callback") as { first: CallbackPlan["first"]; result: Partial<ResultInformation> | undefined } | undefined;
     const disconnect = preferences.values.get("disconnect-after") as { ms: number; result: Partial<ResultInformation> | undefined } | undefined;
     for (const [name, given] of [["callback", callback], ["disconnect-after", disconnect]] as const) {
@@ -452,8 +454,6 @@ export function createMockControls(options: MockControlsOptions): MockControls {
     if (disconnect !== undefined && first !== "CallConnected") {
       throw unsatisfiable(`Prefer disconnect-after cannot be applied with callback=${first}: only a connected call disconnects.`, "disconnect-after");
     }
-    if (callback !== undefined) note("callback");
-    if (disconnect !== undefined) note("disconnect-after");
     return { first, result: callback?.result, disconnectAfterMs: disconnect?.ms, disconnectResult: disconnect?.result };
   }
 

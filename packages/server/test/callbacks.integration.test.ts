@@ -288,6 +288,8 @@ describe("the mock's callbacks, verified by createCallbackHandler", () => {
       ["disconnect-after=601s", "Prefer disconnect-after"],
       ["callback=ConnectFailed, disconnect-after=1s", "Prefer disconnect-after"],
     ];
+    const created = async () => ((await (await fetch(`${mock.url}/admin/connections`)).json()) as { total: number }).total;
+    const before = await created();
     for (const [prefer, target] of cases) {
       const error = await clientFor(mock, prefer)
         .connect({ ...ROOM, callbackUri: `${receiver.url}/events` })
@@ -296,6 +298,8 @@ describe("the mock's callbacks, verified by createCallbackHandler", () => {
       expect((error as CallAutomationError).status, prefer).toBe(422);
       expect((error as CallAutomationError).target, prefer).toBe(target);
     }
+    // Refused before the handler ran: no connection was created.
+    expect(await created()).toBe(before);
   });
 
   it("retries a 503 with back-off and delivers the event once, logging each attempt", async () => {
@@ -339,6 +343,10 @@ describe("the mock's callbacks, verified by createCallbackHandler", () => {
     const line = await until("the refusal", () => mock.output().split("\n").find((text) => text.includes(`callback CallConnected ${id}`)), mock.output);
     expect(line).toMatch(/ - refused - callbackUri is not a loopback address; allow its host with --allow-callback-host/);
     expect(line).not.toContain("192.0.2.1");
+    // A URL too long to remember, even a loopback one: a flood of them must not fill the memory.
+    const long = await clientFor(mock).connect({ ...ROOM, callbackUri: `${receiver.url}/${"x".repeat(9000)}` });
+    const refused = await until("the refusal", () => mock.output().split("\n").find((text) => text.includes(`callback CallConnected ${long.callConnectionId}`)), mock.output);
+    expect(refused).toMatch(/ - refused - callbackUri is longer than 8192 characters$/);
   });
 
   it("resolves a host name and delivers to its loopback address; refuses a name that does not resolve, without naming it", async () => {
