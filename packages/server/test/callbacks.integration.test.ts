@@ -450,6 +450,34 @@ describe("--log json, and shutdown", () => {
   });
 });
 
+describe("with --handler", () => {
+  it("sends no callbacks, and refuses the callback controls with 422", async () => {
+    const mock = await startMock(["--no-auth", "--handler", path.join(import.meta.dirname, "fixtures/typescript-handler.ts")]);
+    const receiver = await startReceiver(mock);
+    try {
+      expect(mock.output()).not.toContain("callbacks:");
+      const post = (prefer?: string) =>
+        fetch(`${mock.url}/calling/callConnections:connect?api-version=2025-05-15`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(prefer ? { prefer } : {}) },
+          body: JSON.stringify({ ...ROOM, callbackUri: `${receiver.url}/events` }),
+        });
+      for (const [prefer, target] of [["callback=ConnectFailed", "Prefer callback"], ["disconnect-after=1s", "Prefer disconnect-after"]]) {
+        const refused = await post(prefer);
+        expect(refused.status).toBe(422);
+        expect((await refused.json()).error.target).toBe(target);
+      }
+      expect((await post()).status).toBe(200);
+    } finally {
+      expect(await stopMock(mock)).toBe(0);
+      await receiver.close();
+    }
+    // Stopped: anything the mock would have sent has had its chance.
+    expect(receiver.seen).toEqual([]);
+    expect(mock.output()).not.toMatch(/Z callback \w+ /);
+  });
+});
+
 describe("the loopback rule", () => {
   it("knows loopback addresses, IPv4-mapped ones included", () => {
     for (const address of ["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"]) expect(isLoopbackAddress(address), address).toBe(true);
