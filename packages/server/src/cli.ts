@@ -15,6 +15,7 @@ import pkg from "../package.json" with { type: "json" };
 import { CORE, createConnectHandler, type ConnectHandlerOptions, type CoreHandler, type Logger } from "./handler.ts";
 import { mockConnect } from "./mock.ts";
 import { ADMIN_CONNECTIONS_PATH, createMockControls, parseMsRange } from "./mock-controls.ts";
+import { createMockCallbacks, DEFAULT_RESOURCE_ID, type MockCallbacks } from "./mock-callbacks.ts";
 import { createValidationProxy, VIOLATIONS_HEADER } from "./proxy.ts";
 import { closeGracefully, createNodeServer, requestsInFlight } from "./node.ts";
 import type { RedisRepeatabilityStore } from "./redis.ts";
@@ -56,14 +57,27 @@ Access (HMAC with the access key is always accepted):
                        allow --no-auth on a non-loopback --host
   --token <value>      also accept this one static bearer token
 
+Callbacks (built-in mock): after a Connect the mock POSTs CallConnected (and
+MediaStreamingStarted / TranscriptionStarted when asked) to callbackUri, with a
+JWT it signs; its OpenID configuration is <url>/calling/.well-known/acsopenidconfiguration.
+  --resource-id <id>   the tokens' audience (default ${DEFAULT_RESOURCE_ID})
+  --allow-callback-host <host>
+                       also deliver to this host name (repeatable); by default
+                       only loopback addresses get callbacks
+  --allow-any-callback-host
+                       deliver callbacks to any host
+
 Mock controls (Prefer: code=<status>, example=<name>, dynamic=true,
-latency=<ms|a..b>, fail=<0..1>, drop=<0..1> choose per request):
+latency=<ms|a..b>, fail=<0..1>, drop=<0..1>, callback=<CallConnected|
+ConnectFailed|none>[; result-code=<n>; result-subcode=<n>; result-message=<text>],
+disconnect-after=<2s|500ms>[; result-...] choose per request):
   --seed <n>           seed dynamic=true answers (reproducible runs)
   --latency <ms|a..b>  delay every request by ms, or uniformly from a to b ms
   --fail-rate <0..1>   answer this share of requests 503 with Retry-After
   --drop-rate <0..1>   execute this share of requests, then drop the connection
   --retry-after-ms <n> the delay a --fail-rate 503 asks for (default 1000)
   --admin              serve GET ${ADMIN_CONNECTIONS_PATH} (the connections created)
+                       and POST ${ADMIN_CONNECTIONS_PATH}/<id>:disconnect (end a call)
   --log <text|json|off>
                        the request log's format (default text)
 
@@ -106,6 +120,10 @@ function parse() {
       "retry-after-ms": { type: "string" },
       admin: { type: "boolean", default: false },
       log: { type: "string" },
+      // Callback options (issue 12).
+      "resource-id": { type: "string" },
+      "allow-callback-host": { type: "string", multiple: true },
+      "allow-any-callback-host": { type: "boolean", default: false },
       // Validation-proxy options (issue 13).
       errors: { type: "boolean", default: false },
     },
@@ -193,6 +211,14 @@ if (retryAfterMs !== undefined && (!Number.isInteger(retryAfterMs) || retryAfter
 const logFormat = values.quiet ? "off" : (values.log ?? "text");
 if (logFormat !== "text" && logFormat !== "json" && logFormat !== "off") usageError(`--log must be text, json or off, got "${values.log}"`);
 
+// --- Callback options (issue 12). ---
+const resourceId = values["resource-id"] ?? DEFAULT_RESOURCE_ID;
+if (resourceId.trim() === "" || /\s/.test(resourceId)) usageError("--resource-id must be a non-empty id without spaces");
+const allowCallbackHosts = values["allow-callback-host"] ?? [];
+for (const allowed of allowCallbackHosts) {
+  if (!/^[A-Za-z0-9.\-:\[\]]+$/.test(allowed)) usageError(`--allow-callback-host takes a host name or IP address, e.g. app.example, got "${allowed}"`);
+}
+
 // --- Validation-proxy mode (issue 13): `acs-connect-server proxy <upstream-url>`. ---
 let upstream: URL | undefined;
 if (positionals.length > 0) {
@@ -206,6 +232,9 @@ if (positionals.length > 0) {
   if (upstream.protocol !== "http:" && upstream.protocol !== "https:") usageError(`proxy: the upstream must be http: or https:, not ${upstream.protocol}`);
   if (values.handler !== undefined || values.admin || noAuth || staticToken !== undefined) {
     usageError("proxy forwards to the upstream, which authenticates and answers: --handler, --admin, --no-auth and --token do not apply");
+  }
+  if (values["resource-id"] !== undefined || allowCallbackHosts.length > 0 || values["allow-any-callback-host"]) {
+    usageError("proxy sends no callbacks: --resource-id, --allow-callback-host and --allow-any-callback-host do not apply");
   }
 } else if (values.errors) {
   usageError("--errors applies to proxy mode: acs-connect-server proxy <upstream-url> --errors");
@@ -290,7 +319,20 @@ if (values.redis !== undefined) {
   if (!ready) process.stderr.write(`acs-connect-server: redis ${where} is not reachable yet; repeatable requests get 503 until it is\n`);
 }
 
+// The built-in mock sends the call's events; a --handler's calls are its own business.
+const callbacks: MockCallbacks | undefined =
+  upstream === undefined && values.handler === undefined
+    ? await createMockCallbacks({
+        audience: resourceId,
+        allowHosts: allowCallbackHosts.map((allowed) => allowed.replace(/^\[(.*)\]$/, "$1")),
+        allowAnyHost: values["allow-any-callback-host"],
+        log: logFormat,
+        write,
+      })
+    : undefined;
+
 const controls = createMockControls({
+  callbacks,
   connect,
   seed,
   latency,
@@ -357,6 +399,12 @@ server.listen(port, host, () => {
     write(`  url:               ${url}`);
     write(`  connection string: endpoint=${url}/;accesskey=${shownKey}`);
     if (store) write(`  repeatability:     Redis at ${new URL(values.redis!).host}`);
+    if (callbacks) {
+      callbacks.setOrigin(url);
+      write(`  callbacks:         signed for audience ${callbacks.audience}; OpenID configuration ${callbacks.configurationUrl()}`);
+      const allowed = values["allow-any-callback-host"] ? "any host" : ["loopback addresses", ...allowCallbackHosts].join(", ");
+      write(`  callback targets:  ${allowed}`);
+    }
   }
   // The server's own PID: behind npx or pnpm the PID a user started is a wrapper's.
   write(`  pid:               ${process.pid}`);
@@ -373,6 +421,9 @@ const stop = (signal: NodeJS.Signals | "parent exited") => {
   if (stopping) return;
   stopping = true;
   write(`acs-connect-server: ${signal === "parent exited" ? "the parent process exited" : `${signal} received`}, finishing ${requestsInFlight(server)} request(s) in flight`);
+  // Pending callbacks are abandoned, not awaited: a receiver that never answers must not keep the process.
+  const abandoned = callbacks?.close() ?? 0;
+  if (abandoned > 0) write(`acs-connect-server: abandoned ${abandoned} pending callback(s)`);
   closeGracefully(server)
     .then(() => store?.close())
     .then(

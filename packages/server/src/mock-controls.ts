@@ -1,28 +1,28 @@
 /**
  * The mock's controls, for `acs-connect-server`: choose the answer with `Prefer` (`code=`,
- * `example=`, `dynamic=true`), inject faults (latency, 503 with Retry-After, dropped
- * connections), log one line per request, and list the connections the mock created on an
- * admin path. Internal to the CLI: not exported from the package.
+ * `example=`, `dynamic=true`), drive the call's callback events (`callback=`,
+ * `disconnect-after=`), inject faults (latency, 503 with Retry-After, dropped connections), log
+ * one line per request, and list and end the connections the mock created on admin paths.
+ * Internal to the CLI: not exported from the package.
  *
  * Everything about the contract (statuses, named examples, the response schema) is read at run
  * time from the bundled document (`@acs-connect/spec`) and the generated route table, so a
  * change to the spec changes what the controls offer without an edit here.
  *
- * Extension point: each preference is one entry of `PREFERENCES` (a parser of its value) and is
- * applied either around the pipeline (faults, in `wrap`) or inside the handler (answers, in
- * `connect`). A later preference, e.g. `callback=ConnectFailed` to make Connect fail through a
- * callback event or `disconnect-after=2s` to end the call with CallDisconnected, is one more
- * entry plus its effect where the call connection is recorded (`ConnectionRegistry.record`).
+ * Extension point: each preference is one entry of `PREFERENCES` (a parser of its value and
+ * parameters) and is applied either around the pipeline (faults, in `wrap`) or inside the
+ * handler (answers and callbacks, in `connect`).
  */
 import { randomInt, randomUUID } from "node:crypto";
 import { STATUS_CODES } from "node:http";
 import spec from "@acs-connect/spec";
-import type { CallConnectionProperties, ConnectRequest } from "@acs-connect/types";
+import type { CallConnectionProperties, ConnectRequest, ResultInformation } from "@acs-connect/types";
 import { generateSync } from "json-schema-faker";
 import { ServiceError, errorResponse, type ErrorDetail, type OutgoingResponse } from "./errors.ts";
-import type { IncomingExchange } from "./exchange.ts";
+import { BodyTooLargeError, type IncomingExchange } from "./exchange.ts";
 import { routes, type ConnectHandler, type Route } from "./generated/stubs/index.ts";
 import type { ConnectContext, CoreHandler } from "./handler.ts";
+import type { CallbackPlan, MockCallbacks } from "./mock-callbacks.ts";
 
 /** A range of milliseconds, both ends included. */
 export interface MsRange {
@@ -44,8 +44,10 @@ export interface MockControlsOptions {
   dropRate?: number | undefined;
   /** The delay a fault's 503 asks for, in ms (Retry-After in whole seconds, retry-after-ms exact). */
   retryAfterMs?: number | undefined;
-  /** Serve `GET /admin/connections`. */
+  /** Serve `GET /admin/connections` and `POST /admin/connections/{callConnectionId}:disconnect`. */
   admin?: boolean | undefined;
+  /** Where the call's events go after a Connect; without it `callback=` and `disconnect-after=` are refused. */
+  callbacks?: MockCallbacks | undefined;
   /** The request log: one line per request, as text or JSON, or none. */
   log?: "text" | "json" | "off" | undefined;
   /** Where log lines go. */
@@ -56,6 +58,10 @@ export interface MockControlsOptions {
 
 /** The admin path listing the connections the mock created. */
 export const ADMIN_CONNECTIONS_PATH = "/admin/connections";
+/** `POST /admin/connections/{callConnectionId}:disconnect` ends a call (its CallDisconnected is sent). */
+const ADMIN_DISCONNECT = /^\/admin\/connections\/([^/]+):disconnect$/;
+/** The admin disconnect's optional JSON body is small: a `resultInformation`. */
+const MAX_ADMIN_BODY_BYTES = 4096;
 
 const MAX_RECORDED = 1_000;
 /** The listing's share of memory: a caller controls how large each connection is (its callbackUri). */
@@ -91,13 +97,45 @@ class ConnectionRegistry {
   }
 }
 
-/** A preference's value checker: the parsed value, or the reason it cannot be used. */
-type PreferenceParser = (value: string) => { value: unknown } | { problem: string };
+/** A preference's value checker: the parsed value, or the reason it cannot be used. Parameters are the `; name=value` pairs after it. */
+type PreferenceParser = (value: string, parameters: ReadonlyMap<string, string>) => { value: unknown } | { problem: string };
 
 const rate = (value: string) => {
   const n = Number(value);
   return value !== "" && Number.isFinite(n) && n >= 0 && n <= 1 ? { value: n } : { problem: "a number from 0 to 1" };
 };
+
+/** The first event a Connect's callbacks can start with, or none; type-checked against the generated event names. */
+const FIRST_EVENTS = ["CallConnected", "ConnectFailed", "none"] as const satisfies readonly CallbackPlan["first"][];
+/** The parameters that set a callback event's `resultInformation`. */
+const RESULT_PARAMETERS = { "result-code": "code", "result-subcode": "subCode", "result-message": "message" } as const;
+const INT32_MAX = 2 ** 31 - 1;
+
+/** `result-code`, `result-subcode`, `result-message` parameters as a partial `resultInformation` (undefined when none is given). */
+function resultOf(parameters: ReadonlyMap<string, string>): { value: Partial<ResultInformation> | undefined } | { problem: string } {
+  const result: Partial<Record<"code" | "subCode" | "message", unknown>> = {};
+  for (const [parameter, field] of Object.entries(RESULT_PARAMETERS)) {
+    const text = parameters.get(parameter);
+    if (text === undefined) continue;
+    if (field === "message") {
+      if (text.length > 1024) return { problem: `given with a ${parameter} of at most 1024 characters` };
+      result.message = text;
+    } else {
+      const n = Number(text);
+      if (!/^\d{1,10}$/.test(text) || n > INT32_MAX) return { problem: `given with a ${parameter} that is a whole number from 0 to ${INT32_MAX}` };
+      result[field] = n;
+    }
+  }
+  return { value: Object.keys(result).length === 0 ? undefined : (result as Partial<ResultInformation>) };
+}
+
+/** Parses `2s`, `500ms` or `500` (milliseconds), at most 10 minutes, or undefined. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d{1,9})(ms|s)?$/.exec(text.trim());
+  if (!match) return undefined;
+  const ms = Number(match[1]) * (match[2] === "s" ? 1000 : 1);
+  return ms <= 600_000 ? ms : undefined;
+}
 
 /**
  * The preferences the mock understands. Others are ignored, as RFC 7240 asks of a server that
@@ -113,7 +151,21 @@ const PREFERENCES: Record<string, PreferenceParser> = {
   },
   fail: rate,
   drop: rate,
+  callback: (value, parameters) => {
+    const first = FIRST_EVENTS.find((name) => name === value);
+    if (!first) return { problem: `one of ${FIRST_EVENTS.join(", ")}` };
+    const result = resultOf(parameters);
+    return "problem" in result ? result : { value: { first, result: result.value } };
+  },
+  "disconnect-after": (value, parameters) => {
+    const ms = parseDuration(value);
+    if (ms === undefined) return { problem: "a duration of at most 10 minutes, e.g. 2s, 500ms or 500 (milliseconds)" };
+    const result = resultOf(parameters);
+    return "problem" in result ? result : { value: { ms, result: result.value } };
+  },
 };
+/** The preferences whose parameters mean something (and are echoed in Preference-Applied). */
+const WITH_PARAMETERS = new Set(["callback", "disconnect-after"]);
 
 /** Parses `100` or `50..200` (milliseconds, at most 60 s), or undefined. */
 export function parseMsRange(text: string): MsRange | undefined {
@@ -131,24 +183,50 @@ interface Preferences {
   raw: Map<string, string>;
 }
 
-/** Reads `Prefer` (RFC 7240): comma-separated `name[=value]`, parameters after `;` ignored. */
+/** Splits on `separator` outside double-quoted strings (a quoted `result-message` may hold commas). */
+function splitUnquoted(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === "\\" && quoted) i++;
+    else if (char === '"') quoted = !quoted;
+    else if (char === separator && !quoted) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/** `name=value` or `name="quoted \\"value\\""` or `name` (value "true"), with the name lower-cased. */
+function nameAndValue(token: string): [string, string] {
+  const equals = token.indexOf("=");
+  const name = (equals === -1 ? token : token.slice(0, equals)).trim().toLowerCase();
+  const raw = equals === -1 ? "true" : token.slice(equals + 1).trim();
+  const value = /^"(.*)"$/s.test(raw) ? raw.slice(1, -1).replace(/\\(.)/gs, "$1") : raw;
+  return [name, value];
+}
+
+/** Reads `Prefer` (RFC 7240): comma-separated `name[=value]`, each with optional `; parameter=value`s. */
 function parsePrefer(header: string | undefined): Preferences | ServiceError {
   const values = new Map<string, unknown>();
   const raw = new Map<string, string>();
   if (header === undefined) return { values, raw };
-  for (const item of header.split(",")) {
-    const [token = ""] = item.split(";");
-    const equals = token.indexOf("=");
-    const name = (equals === -1 ? token : token.slice(0, equals)).trim().toLowerCase();
-    const value = equals === -1 ? "true" : token.slice(equals + 1).trim().replace(/^"(.*)"$/, "$1");
+  for (const item of splitUnquoted(header, ",")) {
+    const [token = "", ...rest] = splitUnquoted(item, ";");
+    const [name, value] = nameAndValue(token);
     const parser = PREFERENCES[name];
     if (!parser) continue;
-    const parsed = parser(value);
+    const parameters = new Map(rest.map(nameAndValue).filter(([parameter]) => parameter !== ""));
+    const parsed = parser(value, parameters);
     if ("problem" in parsed) {
       return unsatisfiable(`Prefer ${name}=${value} cannot be applied: ${name} must be ${parsed.problem}.`, name);
     }
     values.set(name, parsed.value);
-    raw.set(name, `${name}=${value}`);
+    raw.set(name, WITH_PARAMETERS.has(name) ? [`${name}=${token.slice(token.indexOf("=") + 1).trim()}`, ...rest.map((part) => part.trim())].join("; ") : `${name}=${value}`);
   }
   return { values, raw };
 }
@@ -176,7 +254,7 @@ interface OperationAnswers {
 type JsonObject = Record<string, unknown>;
 
 /** Follows a local `$ref` in the bundled document. */
-function deref(node: unknown): unknown {
+export function deref(node: unknown): unknown {
   let current = node;
   for (let hops = 0; hops < 16 && current && typeof current === "object" && typeof (current as JsonObject).$ref === "string"; hops++) {
     const pointer = ((current as JsonObject).$ref as string).replace(/^#\//, "").split("/");
@@ -237,6 +315,34 @@ function allowedCodes(answers: OperationAnswers): string {
   return [...listed, ...(answers.responseKeys.includes("default") ? ["400-599 (default)"] : [])].join(", ");
 }
 
+/** The admin disconnect's body: empty, or `{"resultInformation": {"code"?, "subCode"?, "message"?}}`. */
+function disconnectResultOf(body: Uint8Array): Partial<ResultInformation> | undefined | ServiceError {
+  const text = new TextDecoder().decode(body).trim();
+  if (text === "") return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return new ServiceError(400, "BadRequest", "The body is not valid JSON.", { target: "$" });
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return new ServiceError(400, "BadRequest", "The body must be a JSON object.", { target: "$" });
+  const result = (value as { resultInformation?: unknown }).resultInformation;
+  if (result === undefined) return undefined;
+  if (result === null || typeof result !== "object" || Array.isArray(result)) {
+    return new ServiceError(400, "BadRequest", "resultInformation must be an object with code, subCode and message.", { target: "$.resultInformation" });
+  }
+  const { code, subCode, message } = result as Record<string, unknown>;
+  for (const [name, field] of [["code", code], ["subCode", subCode]] as const) {
+    if (field !== undefined && !(Number.isInteger(field) && (field as number) >= 0 && (field as number) <= INT32_MAX)) {
+      return new ServiceError(400, "BadRequest", `resultInformation.${name} must be a whole number from 0 to ${INT32_MAX}.`, { target: `$.resultInformation.${name}` });
+    }
+  }
+  if (message !== undefined && (typeof message !== "string" || message.length > 1024)) {
+    return new ServiceError(400, "BadRequest", "resultInformation.message must be a string of at most 1024 characters.", { target: "$.resultInformation.message" });
+  }
+  return { ...(code === undefined ? {} : { code: code as number }), ...(subCode === undefined ? {} : { subCode: subCode as number }), ...(message === undefined ? {} : { message: message as string }) };
+}
+
 /** The controls: the handler to serve and the wrapper to put around the pipeline. */
 export interface MockControls {
   /** Answers `Prefer: code=`, `example=`, `dynamic=true`; else calls the configured handler. Records what it returns. */
@@ -283,6 +389,8 @@ export function createMockControls(options: MockControlsOptions): MockControls {
     const used: string[] = [];
     const note = (name: string) => used.push(preferences.raw.get(name)!);
     let result: CallConnectionProperties;
+    // Checked before the handler runs: a control it cannot apply refuses the request unexecuted.
+    const plan = callbackPlan(preferences);
     try {
       const code = preferences.values.get("code") as number | undefined;
       const exampleName = preferences.values.get("example") as string | undefined;
@@ -321,13 +429,33 @@ export function createMockControls(options: MockControlsOptions): MockControls {
       } else {
         result = await options.connect(request, context);
       }
+      // Only an answer that succeeded applied them: an error answer has no callbacks.
+      for (const name of ["callback", "disconnect-after"]) if (preferences.values.has(name)) note(name);
     } finally {
       if (used.length > 0) applied.set(context.requestId, used);
     }
     // Kept only for the admin listing: without --admin nothing is remembered.
     if (options.admin) registry.record(context.requestId, result);
+    // Scheduled, never awaited: the answer does not wait for the receiver.
+    options.callbacks?.connected(request, result, plan);
     return result;
   };
+
+  /** What the callback preferences ask for; refuses combinations that cannot happen. */
+  function callbackPlan(preferences: Preferences): CallbackPlan {
+    const callback = preferences.values.get("callback") as { first: CallbackPlan["first"]; result: Partial<ResultInformation> | undefined } | undefined;
+    const disconnect = preferences.values.get("disconnect-after") as { ms: number; result: Partial<ResultInformation> | undefined } | undefined;
+    for (const [name, given] of [["callback", callback], ["disconnect-after", disconnect]] as const) {
+      if (given !== undefined && !options.callbacks) {
+        throw unsatisfiable(`Prefer ${name} cannot be applied: this server sends no callbacks (the built-in mock does; --handler does not).`, name);
+      }
+    }
+    const first = callback?.first ?? "CallConnected";
+    if (disconnect !== undefined && first !== "CallConnected") {
+      throw unsatisfiable(`Prefer disconnect-after cannot be applied with callback=${first}: only a connected call disconnects.`, "disconnect-after");
+    }
+    return { first, result: callback?.result, disconnectAfterMs: disconnect?.ms, disconnectResult: disconnect?.result };
+  }
 
   function adminListing(exchange: IncomingExchange, path: string): OutgoingResponse | undefined {
     if (!options.admin || path !== ADMIN_CONNECTIONS_PATH) return undefined;
@@ -338,6 +466,41 @@ export function createMockControls(options: MockControlsOptions): MockControls {
       status: 200,
       headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
       body: JSON.stringify({ total: registry.total, value: registry.entries }),
+    };
+  }
+
+  /** `POST /admin/connections/{callConnectionId}:disconnect` with an optional `{"resultInformation": {...}}`: queues the call's CallDisconnected. */
+  async function adminDisconnect(exchange: IncomingExchange, path: string): Promise<OutgoingResponse | undefined> {
+    const match = options.admin ? ADMIN_DISCONNECT.exec(path) : null;
+    if (!match) return undefined;
+    if (exchange.method !== "POST") {
+      return errorResponse(405, "MethodNotAllowed", `${path} accepts POST, not ${exchange.method}.`, { target: "method", headers: { allow: "POST" } });
+    }
+    let callConnectionId: string;
+    try {
+      callConnectionId = decodeURIComponent(match[1]!);
+    } catch {
+      return errorResponse(400, "BadRequest", "The call connection id in the path is not valid percent-encoding.", { target: "callConnectionId" });
+    }
+    let body: Uint8Array;
+    try {
+      body = await exchange.readBody(MAX_ADMIN_BODY_BYTES);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return errorResponse(413, "PayloadTooLarge", `The body exceeds ${MAX_ADMIN_BODY_BYTES} bytes.`);
+      throw error;
+    }
+    const result = disconnectResultOf(body);
+    if (result instanceof ServiceError) return errorResponse(result.status, result.code, result.message, { target: result.target });
+    if (!options.callbacks) return errorResponse(409, "Conflict", "This server sends no callbacks (the built-in mock does; --handler does not).", { target: "callConnectionId" });
+    const outcome = options.callbacks.disconnect(callConnectionId, result);
+    if (outcome === "unknown") {
+      return errorResponse(404, "NotFound", "The mock has no call connection with this id (it remembers the newest 1000 whose callbackUri it could use).", { target: "callConnectionId" });
+    }
+    if (outcome === "ended") return errorResponse(409, "Conflict", "The call already ended: its ConnectFailed or CallDisconnected was sent.", { target: "callConnectionId" });
+    return {
+      status: 202,
+      headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+      body: JSON.stringify({ callConnectionId, event: "CallDisconnected" }),
     };
   }
 
@@ -375,7 +538,7 @@ export function createMockControls(options: MockControlsOptions): MockControls {
       const started = performance.now();
       const queryAt = exchange.target.indexOf("?");
       const path = queryAt === -1 ? exchange.target : exchange.target.slice(0, queryAt);
-      const admin = adminListing(exchange, path);
+      const admin = options.callbacks?.serve(exchange.method, path) ?? adminListing(exchange, path) ?? (await adminDisconnect(exchange, path));
       if (admin) {
         log(exchange, path, admin, started, undefined);
         return admin;

@@ -344,8 +344,14 @@ describe("request log", () => {
       const lines = await waitFor(
         "two JSON lines",
         () => {
-          const found = server.output().split("\n").filter((line) => line.startsWith("{"));
-          return found.length === 2 ? found.map((line) => JSON.parse(line) as Record<string, unknown>) : undefined;
+          // The request lines: the mock's callback delivery lines are JSON objects too (with `callback`, not `method`).
+          const found = server
+            .output()
+            .split("\n")
+            .filter((line) => line.startsWith("{"))
+            .map((line) => JSON.parse(line) as Record<string, unknown>)
+            .filter((line) => "method" in line);
+          return found.length === 2 ? found : undefined;
         },
         server,
       );
