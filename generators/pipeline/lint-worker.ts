@@ -1,0 +1,18 @@
+/**
+ * The lint gate in a worker thread (started by lint-client.ts): Spectral's loading and its run
+ * take one core while the generators take the other, instead of interleaving on one event loop.
+ * The worker lives as long as the process, so watch mode lints with the ruleset loaded once.
+ */
+import { parentPort } from "node:worker_threads";
+import { failing, lintText } from "../../tools/lint.ts";
+import type { LintRequest, LintResponse } from "./lint-client.ts";
+
+const port = parentPort;
+if (!port) throw new Error("generators/pipeline/lint-worker.ts runs as a worker thread (see lint-client.ts)");
+port.on("message", (request: LintRequest) => {
+  const reply = (response: LintResponse) => port.postMessage(response);
+  lintText(request.text, request.file).then(
+    (results) => reply({ id: request.id, results: failing(results) }),
+    (error: unknown) => reply({ id: request.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+  );
+});
