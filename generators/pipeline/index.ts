@@ -21,7 +21,7 @@ import { config as referenceConfig } from "../reference/config.ts";
 import type { Files, Spec, StageOutput } from "../lib/spec.ts";
 import { buildChanged, type BuildReport } from "./build.ts";
 import { CACHE_DIR, cacheKey, newHashRun, readCache, writeCache } from "./cache.ts";
-import { GENERATORS, OUTPUT_FILES, OUTPUT_FOLDERS, type RegisteredGenerator } from "./generators.ts";
+import { GENERATORS, type RegisteredGenerator } from "./generators.ts";
 import { commit, type Difference } from "./output.ts";
 
 export interface StageReport {
@@ -126,6 +126,8 @@ export async function generateFiles(
   file = SPEC_FILE,
   onStage: (report: StageReport) => void = () => {},
   spec?: Spec,
+  /** Called with each generator's output as soon as it is made, in any order. */
+  onOutput: (generator: RegisteredGenerator, output: StageOutput) => void = () => {},
 ): Promise<{ files: Files; stages: StageReport[] }> {
   if (!spec) newHashRun();
   const source = spec ?? (await readSpecLazily(file));
@@ -135,6 +137,7 @@ export async function generateFiles(
   const first = GENERATORS.map((generator) => (generator.startsProcess ? timed(() => runGenerator(generator, source)) : undefined));
   const launched = first.some(Boolean) ? childStarted(first.filter((run) => run !== undefined)) : Promise.resolve();
   const runs = GENERATORS.map((generator, index) => first[index] ?? launched.then(() => timed(() => runGenerator(generator, source))));
+  for (const [index, run] of runs.entries()) run.then(({ value }) => onOutput(GENERATORS[index]!, value), () => {});
   const stages: StageReport[] = [];
   const files: Files = new Map();
   for (const [index, run] of runs.entries()) {
@@ -175,25 +178,44 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
   newHashRun();
   const spec = await readSpecLazily(options.file ?? SPEC_FILE);
 
-  // The generators run while the gate lints; their reports wait for the gate's verdict.
+  // The generators run while the gate lints; their reports wait for the gate's verdict. Once the
+  // gate has passed, each generator's output is written as soon as it is made (its folders and
+  // files are its own), so the fast stages do not wait for the JVM; and the reference page starts
+  // rendering as soon as the bundle is made.
+  const build = options.build !== false;
+  const lint = timed(() => lintSpec(spec));
+  const passed = lint.then(({ value }) => value.results.length === 0, () => false);
+  const writes: Array<Promise<Difference[]>> = [];
+  let docs: Promise<RenderedPage> | undefined;
+  const onOutput = (generator: RegisteredGenerator, output: StageOutput) => {
+    const { folders = [], files = [] } = generator.config.outputs;
+    writes.push(passed.then((ok) => (ok ? commit(output.files, folders, files) : [])));
+    const bundled = output.files.get(BUNDLED_DOCUMENT);
+    if (build && bundled !== undefined) {
+      docs = passed.then((ok) => (ok ? renderDocs(spec, bundled) : Promise.reject(new Error("the lint gate failed"))));
+      // Awaited (and its failure reported) after the build; a run stopped before that must not see it as unhandled.
+      docs.catch(() => {});
+    }
+  };
   const pending: StageReport[] = [];
-  const generated = generateFiles(spec.file, (report) => pending.push(report), spec);
+  const generated = generateFiles(spec.file, (report) => pending.push(report), spec, onOutput);
   generated.catch(() => {});
-  const lint = await timed(() => lintSpec(spec));
-  if (lint.value.results.length > 0) {
+  const gate = await lint;
+  if (gate.value.results.length > 0) {
     await generated.catch(() => {});
-    throw new LintFailure(lint.value.results);
+    throw new LintFailure(gate.value.results);
   }
-  onStage({ stage: "lint", ms: lint.ms, summary: `${relative(spec.file)} passes the gate`, cached: lint.value.cached });
-  const { files } = await generated;
+  onStage({ stage: "lint", ms: gate.ms, summary: `${relative(spec.file)} passes the gate`, cached: gate.value.cached });
+  let files: Files;
+  try {
+    files = (await generated).files;
+  } finally {
+    // Whatever happens to a stage, no write is left running after the run.
+    await Promise.allSettled(writes);
+  }
   for (const report of pending) onStage(report);
 
-  const build = options.build !== false;
-  const bundled = files.get("packages/spec/src/generated/openapi.json");
-  const docs = build && bundled !== undefined ? renderDocs(spec, bundled) : undefined;
-  docs?.catch(() => {});
-
-  const write = await timed(() => commit(files, OUTPUT_FOLDERS, OUTPUT_FILES));
+  const write = await timed(async () => (await Promise.all(writes)).flat().sort((a, b) => a.file.localeCompare(b.file)));
   const writtenMs = performance.now() - started;
   onStage({ stage: "write", ms: write.ms, summary: describeWrite(write.value, files.size) });
 
@@ -222,6 +244,9 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
 }
 
 /** The reference page for the bundle, from the cache or rendered by Redocly. */
+/** The bundle stage's JSON document, which the reference page is rendered from. */
+const BUNDLED_DOCUMENT = "packages/spec/src/generated/openapi.json";
+
 /** The reference page's file (the reference generator's one output), as generators/reference/index.ts's REFERENCE_FILE. */
 const REFERENCE_PAGE = path.join(ROOT, referenceConfig.outputs.files![0]!);
 
