@@ -4,7 +4,9 @@
  * - `pnpm generate` as a user runs it (wall time, including pnpm and Node start-up) after a
  *   description edit of the spec, and each stage as the pipeline reports it;
  * - the same with the stage cache off (everything recomputed), and with nothing changed;
- * - watch mode: from saving spec/openapi.yaml until the regenerated files are on disk;
+ * - watch mode (warm: after it has loaded the generators, which it does after its first run):
+ *   from saving spec/openapi.yaml until the regenerated types are on disk (each stage's files
+ *   are written when it ends), and until the run has written every generated file;
  * - the JVM's share, and the 2.x wrapper against the direct `java -jar` run (same JAR).
  *
  * Runs in a sandbox copy of the repository, so the working tree is never touched. Beside each
@@ -103,6 +105,7 @@ try {
   // Watch mode: save, then poll until the regenerated types are on disk.
   const watchLatency: number[] = [];
   const watchCpu: number[] = [];
+  const watchAllWritten: number[] = [];
   // What `pnpm dev` runs (package.json), without pnpm in between.
   const dev = /^node (\S+)((?: \S+)*)$/.exec(JSON.parse(await readFile(path.join(sandbox.root, "package.json"), "utf8")).scripts.dev);
   if (!dev) throw new Error("bench:generate runs the dev script as `node <file> [args]`; package.json's dev script is not of that form");
@@ -121,9 +124,12 @@ try {
     }
   };
   const typesFile = path.join(sandbox.root, "packages/types/src/generated/openapi.gen.ts");
+  const bundleFile = path.join(sandbox.root, "packages/spec/src/generated/openapi.json");
   await writeFile(specFile, original);
   try {
     await until(() => output.includes("watch: watching"), 60_000, "watch mode to start");
+    // Watch mode loads the generators between saves; the figures are those of a warm watcher.
+    await until(() => /watch: generators, linter and builder loaded|could not load the generators/.test(output), 60_000, "watch mode to load the generators");
     for (let run = 0; run < RUNS; run++) {
       const marker = `Benchmark edit ${run} (${nonce}).`;
       const regenerations = output.split("watch: regenerated").length;
@@ -133,6 +139,9 @@ try {
       // The folder is replaced by a rename: the file can be missing for an instant.
       await until(async () => (await readFile(typesFile, "utf8").catch(() => "")).includes(marker), 30_000, "regenerated types");
       watchLatency.push(performance.now() - started);
+      // Every file the edit changes: the types and the bundled document (the other stages' output does not change).
+      await until(async () => (await readFile(bundleFile, "utf8").catch(() => "")).includes(marker), 30_000, "the regenerated bundle");
+      watchAllWritten.push(performance.now() - started);
       // Let the run (and its build) finish before the next save.
       await until(() => output.split("watch: regenerated").length > regenerations, 30_000, "the watch run to finish");
       watchCpu.push(cpuMs(child.pid!) - cpu);
@@ -171,7 +180,8 @@ try {
     ]),
     ["  JVM (inside stubs)", seconds(median(jvm)), `${((median(jvm) / pipeline) * 100).toFixed(0)}% of the pipeline`],
     ["watch: save -> files written", seconds(median(watchLatency)), `goal < 1 s: ${median(watchLatency) < 1000 ? "met" : "MISSED"}`],
-    ["  watch: CPU of the whole run (incl. build, docs)", seconds(median(watchCpu)), ""],
+    ["  watch: save -> every changed file written (types and bundle)", seconds(median(watchAllWritten)), ""],
+    ["  watch: CPU of the whole run (incl. JVM, build, docs)", seconds(median(watchCpu)), ""],
     ["stubs via 2.x wrapper (baseline)", seconds(median(wrapper)), ""],
     ["stubs via java -jar + AppCDS (used)", seconds(median(direct)), `${(median(wrapper) / median(direct)).toFixed(1)}x faster than the wrapper`],
   ];

@@ -13,6 +13,8 @@ export interface LintRequest {
   id: number;
   text: string;
   file: string;
+  /** Only load the ruleset (and Spectral), lint nothing. */
+  warmUp?: boolean;
 }
 export type LintResponse = { id: number; results: LintResult[] } | { id: number; error: string };
 
@@ -45,12 +47,21 @@ function start(): Worker {
   return started;
 }
 
-/** The gate's failing results for a document given as text (`file` names it in results). */
-export function lintInWorker(text: string, file: string): Promise<LintResult[]> {
+function send(request: Omit<LintRequest, "id">): Promise<LintResult[]> {
   worker ??= start();
   const id = next++;
   const result = new Promise<LintResult[]>((resolve, reject) => pending.set(id, { resolve, reject }));
   worker.ref();
-  worker.postMessage({ id, text, file } satisfies LintRequest);
+  worker.postMessage({ id, ...request } satisfies LintRequest);
   return result;
+}
+
+/** The gate's failing results for a document given as text (`file` names it in results). */
+export function lintInWorker(text: string, file: string): Promise<LintResult[]> {
+  return send({ text, file });
+}
+
+/** Starts the worker and loads the ruleset in it, so that the next lint starts warm. */
+export async function warmUpLint(): Promise<void> {
+  await send({ text: "", file: "", warmUp: true });
 }
