@@ -5,9 +5,12 @@
  *
  * Every stage is keyed by a hash of its inputs (cache.ts): when nothing it depends on changed,
  * its last result is reused without loading its code. The generators start alongside the lint
- * gate (the JVM of the stubs generator is the longest of them) and their output is discarded
- * if the gate fails. The reference page renders in a child process from the bundle while the
- * rest runs, and is written after the builds (a build empties dist/).
+ * gate, which runs in a worker thread (lint-client.ts) so that the two use both cores; the JVM
+ * of the stubs generator is started before the others load their modules, and their output is
+ * discarded if the gate fails. Once the gate has passed, each generator's files are written as
+ * soon as it ends (so the fast stages do not wait for the JVM; a generator that fails leaves the
+ * others' files written). The reference page renders in a child process from the bundle while
+ * the rest runs, and is written after the builds (a build empties dist/).
  */
 import diagnostics from "node:diagnostics_channel";
 import { createHash } from "node:crypto";
@@ -260,7 +263,6 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
   return { stages, written: write.value, totalMs: performance.now() - started, writtenMs };
 }
 
-/** The reference page for the bundle, from the cache or rendered by Redocly. */
 /** The bundle stage's JSON document, which the reference page is rendered from. */
 const BUNDLED_DOCUMENT = "packages/spec/src/generated/openapi.json";
 
@@ -291,16 +293,16 @@ async function renderDocs(spec: Spec, bundled: string): Promise<RenderedPage> {
   const key = await cacheKey([bundled], [`generators/${referenceConfig.name}`, ...(referenceConfig.inputs ?? [])]);
   const pageFile = path.join(CACHE_DIR, `${referenceConfig.name}-${key}.html`);
   const cached = await readCache<{ sha256: string; bytes: number }>(`${referenceConfig.name}-page`, key);
+  const render = async () => (await import("../reference/index.ts")).renderReference(JSON.parse(bundled));
   if (cached && existsSync(pageFile)) {
     const html = async () => {
-      const text = await readFile(pageFile, "utf8");
-      if (sha256(text) !== cached.sha256) throw new Error(`${relative(pageFile)} is not the page its cache entry names; delete ${relative(CACHE_DIR)} and run again`);
-      return text;
+      const text = await readFile(pageFile, "utf8").catch(() => undefined);
+      // A damaged entry is a miss, never a failure.
+      return text !== undefined && sha256(text) === cached.sha256 ? text : (await render()).html;
     };
     return { html, sha256: cached.sha256, bytes: cached.bytes, ms: performance.now() - started, cached: true };
   }
-  const { renderReference } = await import("../reference/index.ts");
-  const { html, ms } = await renderReference(JSON.parse(bundled));
+  const { html, ms } = await render();
   const page = { sha256: sha256(html), bytes: Buffer.byteLength(html) };
   // The page first, under a unique name renamed into place; the entry naming it after.
   await mkdir(CACHE_DIR, { recursive: true });
