@@ -11,7 +11,7 @@
  * The build is esbuild's (a root devDependency): the repository's own files bundled into ES
  * modules, dependencies left to Node (`packages: "external"`), dynamic imports kept as separate
  * chunks so that a run loads only the stages it runs. `import.meta.url`, `import.meta.dirname`
- * and `import.meta.filename` are replaced by the values they have in the source file, so paths
+ * and `import.meta.filename` are given the values they have in the source file, so paths
  * resolved from them (tools/paths.ts's ROOT, createRequire) are the same as under tsx.
  *
  * The build is reused while it is current: its key is a hash of the content of every file it
@@ -33,6 +33,9 @@ const CACHE = path.join(ROOT, "node_modules/.cache/acs-connect/compiled");
 const SELF = fileURLToPath(import.meta.url);
 /** A build's manifest: one per entry and repository root (sandbox copies share the cache, see keyOf). */
 const manifestFile = (/** @type {string} */ name) => path.join(CACHE, `${name}-${createHash("sha256").update(ROOT).digest("hex").slice(0, 12)}.json`);
+
+/** The names that stand for a module's import.meta values in the build (see compile). */
+const META = { url: "__acsImportMetaUrl", dirname: "__acsImportMetaDirname", filename: "__acsImportMetaFilename" };
 
 /** Where compiled entries are found at run time: source file (absolute) -> compiled file URL. */
 export const COMPILED = Symbol.for("acs-connect.compiled");
@@ -96,6 +99,8 @@ async function compile(name, entries) {
     entryNames: "[dir]/[name]",
     metafile: true,
     logLevel: "silent",
+    // Expressions only (never text in strings or comments), unlike a search and replace.
+    define: { "import.meta.url": META.url, "import.meta.dirname": META.dirname, "import.meta.filename": META.filename },
     plugins: [
       {
         name: "acs-connect:source-locations",
@@ -106,11 +111,13 @@ async function compile(name, entries) {
             if (!loader) throw new Error(`${path.relative(ROOT, args.path)}: no loader for this kind of file in ${path.relative(ROOT, SELF)}`);
             const text = await readFile(args.path, "utf8");
             read.set(args.path, text);
-            const contents = text
-              .replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href))
-              .replaceAll("import.meta.dirname", JSON.stringify(path.dirname(args.path)))
-              .replaceAll("import.meta.filename", JSON.stringify(args.path));
-            return { contents, loader };
+            if (loader === "json") return { contents: text, loader };
+            // Each module's own values, which `define` (below) puts where the code reads import.meta;
+            // esbuild renames them apart when it joins modules, and drops those a module does not use.
+            const locations =
+              `const ${META.url} = ${JSON.stringify(pathToFileURL(args.path).href)}, ` +
+              `${META.dirname} = ${JSON.stringify(path.dirname(args.path))}, ${META.filename} = ${JSON.stringify(args.path)};\n`;
+            return { contents: `${locations}${text}`, loader };
           });
         },
       },
