@@ -2,22 +2,28 @@
  * The lint gate: Spectral with the repository ruleset, run in-process so that `pnpm lint`,
  * `pnpm generate` and the rule tests share one loader (and generation does not pay for a
  * second Node start-up).
+ *
+ * Spectral bundles a ruleset with rollup before it can run it. The bundle of the repository
+ * ruleset is kept in node_modules/.cache/acs-connect/lint/ with the list of files rollup read
+ * for it; while none of them (nor this file, nor the lockfile) changed, the cached code is
+ * evaluated as Spectral's own loader would, and rollup and esbuild are not even loaded.
  */
+import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import spectralCore, { type ISpectralDiagnostic, type Ruleset } from "@stoplight/spectral-core";
 import spectralParsers from "@stoplight/spectral-parsers";
-import bundlerLoader from "@stoplight/spectral-ruleset-bundler/with-loader";
-import { transformSync } from "esbuild";
+import type bundlerLoader from "@stoplight/spectral-ruleset-bundler/with-loader";
 // rollup is the Spectral bundler's own dependency; only its plugin shape is used here.
-type Plugin = NonNullable<Parameters<typeof bundleAndLoadRuleset>[2]>[number];
-import { RULESET_FILE, relative } from "./paths.ts";
+type Plugin = NonNullable<Parameters<(typeof bundlerLoader)["bundleAndLoadRuleset"]>[2]>[number];
+import { ROOT, RULESET_FILE, relative } from "./paths.ts";
 
 // These packages are CommonJS without static export hints; take their members off the default.
-const { Document, Spectral } = spectralCore;
+const { Document, Spectral, Ruleset: RulesetClass } = spectralCore;
 const { Yaml } = spectralParsers;
-const { bundleAndLoadRuleset } = bundlerLoader;
 
 const SEVERITY = ["error", "warning", "info", "hint"] as const;
 
@@ -47,11 +53,79 @@ export function reloadRuleset(): void {
   cached = undefined;
 }
 
+const RULESET_CACHE = path.join(ROOT, "node_modules/.cache/acs-connect/lint");
+const require = createRequire(import.meta.url);
+
+/** The bundled ruleset as cached: rollup's output and the files it was made of. */
+interface CachedRuleset {
+  key: string;
+  files: string[];
+  code: string;
+}
+
+/** A hash of the given files' contents, the ruleset's path, this file and the lockfile (rollup, esbuild and Spectral versions). */
+function rulesetKey(rulesetFile: string, files: readonly string[], read: (file: string) => string | Buffer): string {
+  const hash = createHash("sha256").update(`${path.resolve(rulesetFile)}\0`);
+  for (const file of [rulesetFile, fileURLToPath(import.meta.url), path.join(ROOT, "pnpm-lock.yaml"), ...[...files].sort()]) {
+    hash.update(`\0${file}\0`).update(read(file));
+  }
+  return hash.digest("hex");
+}
+
+const cacheFileOf = (rulesetFile: string) => path.join(RULESET_CACHE, `ruleset-${createHash("sha256").update(path.resolve(rulesetFile)).digest("hex").slice(0, 16)}.json`);
+
 async function load(rulesetFile: string): Promise<Ruleset> {
+  const cacheFile = cacheFileOf(rulesetFile);
+  const cached = await readFile(cacheFile, "utf8").then((text) => JSON.parse(text) as CachedRuleset, () => undefined);
+  if (cached && process.env.ACS_CONNECT_NO_CACHE !== "1") {
+    let key: string | undefined;
+    try {
+      key = rulesetKey(rulesetFile, cached.files, (file) => fs.readFileSync(file));
+    } catch {
+      // A file of the bundle is gone: bundle again.
+    }
+    if (key === cached.key) return evaluate(cached.code, rulesetFile);
+  }
   const offline = async (url: string): Promise<never> => {
     throw new Error(`The lint ruleset tried to fetch ${url}; rulesets must be local.`);
   };
-  return bundleAndLoadRuleset(rulesetFile, { fs, fetch: offline as never }, [typescriptFunctions()]);
+  // What rollup read for the bundle, as it read it (so the key matches the code even if a file changes meanwhile).
+  const read = new Map<string, string>();
+  let code: string | undefined;
+  const capture: Plugin = {
+    name: "acs-connect:capture",
+    generateBundle(_options, bundle) {
+      for (const output of Object.values(bundle)) if (output.type === "chunk" && output.isEntry) code = output.code;
+    },
+  };
+  // CommonJS: its members are on the default export (and, depending on the loader, on the namespace).
+  const bundler = (await import("@stoplight/spectral-ruleset-bundler/with-loader")) as unknown as typeof bundlerLoader & { default?: typeof bundlerLoader };
+  const { bundleAndLoadRuleset } = bundler.default ?? bundler;
+  const ruleset = await bundleAndLoadRuleset(rulesetFile, { fs, fetch: offline as never }, [typescriptFunctions(read), capture]);
+  if (code !== undefined) {
+    const files = [...read.keys()];
+    const entry: CachedRuleset = { key: rulesetKey(rulesetFile, files, (file) => read.get(file) ?? fs.readFileSync(file)), files, code };
+    await mkdir(RULESET_CACHE, { recursive: true });
+    const temporary = `${cacheFile}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(temporary, JSON.stringify(entry));
+    await rename(temporary, cacheFile);
+  }
+  return ruleset;
+}
+
+/**
+ * Runs a bundled ruleset's CommonJS code as the bundler's Node loader does
+ * (@stoplight/spectral-ruleset-bundler/dist/loader/node.js): `require` resolves from the
+ * ruleset's folder, then from the bundler's.
+ */
+function evaluate(code: string, rulesetFile: string): Ruleset {
+  const loader = path.dirname(require.resolve("@stoplight/spectral-ruleset-bundler/with-loader"));
+  const resolveFrom = createRequire(rulesetFile);
+  const paths = [path.dirname(rulesetFile), loader];
+  const module: { exports?: unknown } = {};
+  Function("module, require", code)(module, (id: string) => resolveFrom(resolveFrom.resolve(id, { paths })));
+  if (typeof module.exports !== "object" || module.exports === null) throw new Error(`the cached bundle of ${relative(rulesetFile)} exports nothing`);
+  return new RulesetClass(module.exports as never, { severity: "recommended", source: rulesetFile });
 }
 
 /**
@@ -60,7 +134,8 @@ async function load(rulesetFile: string): Promise<Ruleset> {
  * resolves such a name to the `.ts` file beside it and strips the types with esbuild, so the
  * ruleset stays a plain .spectral.yaml and the rules stay typed.
  */
-function typescriptFunctions(): Plugin {
+function typescriptFunctions(read: Map<string, string>): Plugin {
+  let transformSync: typeof import("esbuild").transformSync | undefined;
   return {
     name: "acs-connect:typescript",
     resolveId(source, importer) {
@@ -71,10 +146,15 @@ function typescriptFunctions(): Plugin {
       return null;
     },
     load(id) {
-      return id.endsWith(".ts") ? fs.readFileSync(id, "utf8") : null;
+      // Every file of the bundle is read here (the others are Spectral's own), so the cache knows them all.
+      if (!path.isAbsolute(id) || !fs.existsSync(id)) return null;
+      const text = fs.readFileSync(id, "utf8");
+      read.set(id, text);
+      return text;
     },
-    transform(code, id) {
+    async transform(code, id) {
       if (!id.endsWith(".ts")) return null;
+      transformSync ??= (await import("esbuild")).transformSync;
       return { code: transformSync(code, { loader: "ts", format: "esm", sourcefile: id, target: "node20" }).code, map: null };
     },
   };

@@ -44,7 +44,8 @@ async function distState(folder: string): Promise<Record<string, [number, number
 /** The inputs of one package's build. */
 function buildKey(pkg: BuiltPackage): Promise<string> {
   const base = path.relative(path.resolve(pkg.folder, "../.."), pkg.folder);
-  return cacheKey([pkg.name], [`${base}/src`, `${base}/package.json`, `${base}/tsdown.config.ts`, "tsdown.base.ts"]);
+  // The folder too: sandbox copies share the cache (a linked node_modules), and each has its own dist/.
+  return cacheKey([pkg.name, pkg.folder], [`${base}/src`, `${base}/package.json`, `${base}/tsdown.config.ts`, "tsdown.base.ts"]);
 }
 
 export interface BuildReport {

@@ -36,13 +36,34 @@ async function filesOf(entries: readonly string[], root: string): Promise<string
   return [...new Set(found)].sort();
 }
 
+/**
+ * Each file's digest, read once per run: the stages' keys share most of their files (the
+ * lockfile, core/src, generators/lib), and a run is one snapshot of them. Never kept from one
+ * run to the next (watch mode), so an edit is always read.
+ */
+let digests = new Map<string, Promise<string>>();
+
+/** Starts a run: files are read again. */
+export function newHashRun(): void {
+  digests = new Map();
+}
+
+function digestOf(file: string): Promise<string> {
+  let digest = digests.get(file);
+  if (!digest) {
+    digest = readFile(file).then((content) => createHash("sha256").update(content).digest("hex"));
+    digests.set(file, digest);
+  }
+  return digest;
+}
+
 /** A hash of `texts` and the contents of the given repo-relative files and folders. */
 export async function cacheKey(texts: readonly string[], entries: readonly string[], root = ROOT): Promise<string> {
   const hash = createHash("sha256");
   for (const text of texts) hash.update(`${text.length}:${text}`);
-  for (const file of await filesOf([...entries, "pnpm-lock.yaml"], root)) {
-    hash.update(`${file}\0`).update(await readFile(path.join(root, file)));
-  }
+  const files = await filesOf([...entries, "pnpm-lock.yaml"], root);
+  const fileDigests = await Promise.all(files.map((file) => digestOf(path.join(root, file))));
+  for (const [index, file] of files.entries()) hash.update(`${file}\0${fileDigests[index]}\0`);
   return hash.digest("hex").slice(0, 32);
 }
 

@@ -5,21 +5,26 @@
  *
  * Every stage is keyed by a hash of its inputs (cache.ts): when nothing it depends on changed,
  * its last result is reused without loading its code. The generators start alongside the lint
- * gate (the JVM of the stubs generator is the longest of them) and their output is discarded
- * if the gate fails. The reference page renders in a child process from the bundle while the
- * rest runs, and is written after the builds (a build empties dist/).
+ * gate, which runs in a worker thread (lint-client.ts) so that the two use both cores; the JVM
+ * of the stubs generator is started before the others load their modules, and their output is
+ * discarded if the gate fails. Once the gate has passed, each generator's files are written as
+ * soon as it ends (so the fast stages do not wait for the JVM; a generator that fails leaves the
+ * others' files written). The reference page renders in a child process from the bundle while
+ * the rest runs, and is written after the builds (a build empties dist/).
  */
+import diagnostics from "node:diagnostics_channel";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { LintResult } from "../../tools/lint.ts";
-import { RULESET_FILE, SPEC_FILE, relative } from "../../tools/paths.ts";
+import { ROOT, RULESET_FILE, SPEC_FILE, relative } from "../../tools/paths.ts";
 import { config as referenceConfig } from "../reference/config.ts";
-import { readSpec, type Files, type Spec, type StageOutput } from "../lib/spec.ts";
+import type { Files, Spec, StageOutput } from "../lib/spec.ts";
 import { buildChanged, type BuildReport } from "./build.ts";
-import { cacheKey, readCache, writeCache } from "./cache.ts";
-import { GENERATORS, OUTPUT_FILES, OUTPUT_FOLDERS, type RegisteredGenerator } from "./generators.ts";
+import { CACHE_DIR, cacheKey, newHashRun, readCache, writeCache } from "./cache.ts";
+import { GENERATORS, type RegisteredGenerator } from "./generators.ts";
 import { commit, type Difference } from "./output.ts";
 
 export interface StageReport {
@@ -68,10 +73,37 @@ export async function lintSpec(spec: Spec): Promise<{ results: LintResult[]; cac
   const key = await cacheKey([spec.text, relative(spec.file)], LINT_INPUTS);
   const cached = await readCache<LintResult[]>("lint", key);
   if (cached) return { results: cached, cached: true };
-  const { failing, lintText } = await import("../../tools/lint.ts");
-  const results = failing(await lintText(spec.text, spec.file));
+  const { lintInWorker } = await import("./lint-client.ts");
+  const results = await lintInWorker(spec.text, spec.file);
   await writeCache("lint", key, results);
   return { results, cached: false };
+}
+
+let parseYaml: ((text: string) => unknown) | undefined;
+
+/**
+ * The spec as generators/lib/spec.ts's readSpec reads it, except that the YAML is parsed when a
+ * generator first reads `doc` (after {@link loadYaml}): a run whose stages all come from the
+ * cache never parses it (a fifth of such a run's time).
+ */
+async function readSpecLazily(file: string): Promise<Spec> {
+  const text = await readFile(file, "utf8");
+  let doc: unknown;
+  return {
+    file,
+    text,
+    get doc() {
+      if (doc === undefined) {
+        if (!parseYaml) throw new Error("the spec's document was read before the YAML parser was loaded (loadYaml)");
+        doc = parseYaml(text);
+      }
+      return doc;
+    },
+  };
+}
+
+async function loadYaml(): Promise<void> {
+  parseYaml ??= (await import("yaml")).parse;
 }
 
 interface CachedStage {
@@ -86,6 +118,7 @@ export async function runGenerator(generator: RegisteredGenerator, spec: Spec): 
   const key = await cacheKey([spec.text, relative(spec.file), config.name], [`generators/${config.name}`, "generators/lib", ...(config.inputs ?? [])]);
   const cached = await readCache<CachedStage>(config.name, key);
   if (cached) return { files: new Map(cached.files), summary: cached.summary, cached: true };
+  await loadYaml();
   const output = await (await generator.load()).generate(spec);
   await writeCache(config.name, key, { files: [...output.files], summary: output.summary, ...(output.jvmMs !== undefined ? { jvmMs: output.jvmMs } : {}) });
   return { ...output, cached: false };
@@ -96,11 +129,18 @@ export async function generateFiles(
   file = SPEC_FILE,
   onStage: (report: StageReport) => void = () => {},
   spec?: Spec,
+  /** Called with each generator's output as soon as it is made, in any order. */
+  onOutput: (generator: RegisteredGenerator, output: StageOutput) => void = () => {},
 ): Promise<{ files: Files; stages: StageReport[] }> {
-  const source = spec ?? (await readSpec(file));
+  if (!spec) newHashRun();
+  const source = spec ?? (await readSpecLazily(file));
   const started = performance.now();
-  // Started together: each reports when it ends, in the order of GENERATORS.
-  const runs = GENERATORS.map((generator) => timed(() => runGenerator(generator, source)));
+  // Started together: each reports when it ends, in the order of GENERATORS. Those that start a
+  // child process go first, and the others wait until it is started (or they are done).
+  const first = GENERATORS.map((generator) => (generator.startsProcess ? timed(() => runGenerator(generator, source)) : undefined));
+  const launched = first.some(Boolean) ? childStarted(first.filter((run) => run !== undefined)) : Promise.resolve();
+  const runs = GENERATORS.map((generator, index) => first[index] ?? launched.then(() => timed(() => runGenerator(generator, source))));
+  for (const [index, run] of runs.entries()) run.then(({ value }) => onOutput(GENERATORS[index]!, value), () => {});
   const stages: StageReport[] = [];
   const files: Files = new Map();
   for (const [index, run] of runs.entries()) {
@@ -119,6 +159,35 @@ export async function generateFiles(
   return { files, stages };
 }
 
+/**
+ * Loads what a regeneration after an edit needs (every generator's module, the YAML parser,
+ * tsdown, TypeScript for the API reports, Spectral and the ruleset in the lint worker) without
+ * running anything: watch mode calls it after its first run, which may have come wholly from
+ * the cache and loaded none of it, so that the first save is as fast as the next ones.
+ */
+export async function warmUp(): Promise<void> {
+  const { warmUpLint } = await import("./lint-client.ts");
+  await Promise.all([
+    warmUpLint(),
+    loadYaml(),
+    ...GENERATORS.map((generator) => generator.load()),
+    import("tsdown"),
+    import("typescript"),
+  ]);
+}
+
+/** Resolves when a child process is created or the given runs have all settled, whichever comes first. */
+function childStarted(runs: Promise<unknown>[]): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      diagnostics.unsubscribe("child_process", done);
+      resolve();
+    };
+    diagnostics.subscribe("child_process", done);
+    void Promise.allSettled(runs).then(done);
+  });
+}
+
 export async function runPipeline(options: PipelineOptions = {}): Promise<PipelineResult> {
   const started = performance.now();
   const stages: StageReport[] = [];
@@ -126,31 +195,53 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
     stages.push(report);
     options.onStage?.(report);
   };
-  const spec = await readSpec(options.file ?? SPEC_FILE);
+  newHashRun();
+  const spec = await readSpecLazily(options.file ?? SPEC_FILE);
 
-  // The generators run while the gate lints; their reports wait for the gate's verdict.
+  // The generators run while the gate lints; their reports wait for the gate's verdict. Once the
+  // gate has passed, each generator's output is written as soon as it is made (its folders and
+  // files are its own), so the fast stages do not wait for the JVM; and the reference page starts
+  // rendering as soon as the bundle is made.
+  const build = options.build !== false;
+  const lint = timed(() => lintSpec(spec));
+  const passed = lint.then(({ value }) => value.results.length === 0, () => false);
+  const writes: Array<Promise<Difference[]>> = [];
+  let docs: Promise<RenderedPage> | undefined;
+  const onOutput = (generator: RegisteredGenerator, output: StageOutput) => {
+    const { folders = [], files = [] } = generator.config.outputs;
+    writes.push(passed.then((ok) => (ok ? commit(output.files, folders, files) : [])));
+    const bundled = output.files.get(BUNDLED_DOCUMENT);
+    if (build && bundled !== undefined) {
+      docs = passed.then((ok) => (ok ? renderDocs(spec, bundled) : Promise.reject(new Error("the lint gate failed"))));
+      // Awaited (and its failure reported) after the build; a run stopped before that must not see it as unhandled.
+      docs.catch(() => {});
+    }
+  };
   const pending: StageReport[] = [];
-  const generated = generateFiles(spec.file, (report) => pending.push(report), spec);
+  const generated = generateFiles(spec.file, (report) => pending.push(report), spec, onOutput);
   generated.catch(() => {});
-  const lint = await timed(() => lintSpec(spec));
-  if (lint.value.results.length > 0) {
+  const gate = await lint;
+  if (gate.value.results.length > 0) {
     await generated.catch(() => {});
-    throw new LintFailure(lint.value.results);
+    throw new LintFailure(gate.value.results);
   }
-  onStage({ stage: "lint", ms: lint.ms, summary: `${relative(spec.file)} passes the gate`, cached: lint.value.cached });
-  const { files } = await generated;
+  onStage({ stage: "lint", ms: gate.ms, summary: `${relative(spec.file)} passes the gate`, cached: gate.value.cached });
+  let files: Files;
+  try {
+    files = (await generated).files;
+  } finally {
+    // Whatever happens to a stage, no write is left running after the run.
+    await Promise.allSettled(writes);
+  }
   for (const report of pending) onStage(report);
 
-  const build = options.build !== false;
-  const bundled = files.get("packages/spec/src/generated/openapi.json");
-  const docs = build && bundled !== undefined ? renderDocs(spec, bundled) : undefined;
-  docs?.catch(() => {});
-
-  const write = await timed(() => commit(files, OUTPUT_FOLDERS, OUTPUT_FILES));
+  const write = await timed(async () => (await Promise.all(writes)).flat().sort((a, b) => a.file.localeCompare(b.file)));
   const writtenMs = performance.now() - started;
   onStage({ stage: "write", ms: write.ms, summary: describeWrite(write.value, files.size) });
 
   if (build) {
+    // The write changed files that the build's keys read.
+    newHashRun();
     const built = await timed(() => buildChanged());
     onStage({ stage: "build", ms: built.ms, summary: describeBuild(built.value), cached: built.value.built.length === 0 });
     if (built.value.built.length > 0) {
@@ -159,29 +250,67 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
     }
     if (!docs) throw new Error("the bundle stage produced no openapi.json to render the reference page from");
     const page = await docs;
-    const { writeReference, REFERENCE_FILE, formatSize } = await import("../reference/index.ts");
-    const current = existsSync(REFERENCE_FILE) ? await readFile(REFERENCE_FILE, "utf8") : undefined;
-    if (current !== page.html) await writeReference(page.html);
+    const current = existsSync(REFERENCE_PAGE) ? sha256(await readFile(REFERENCE_PAGE)) : undefined;
+    // The renderer's module (and the page's text, from the cache) only when the page on disk is not the one wanted.
+    if (current !== page.sha256) await (await import("../reference/index.ts")).writeReference(await page.html());
     onStage({
       stage: "docs",
       ms: page.ms,
-      summary: `${relative(REFERENCE_FILE)} (${formatSize(Buffer.byteLength(page.html))}, self-contained${page.cached ? "" : "; rendered alongside the stages above"})`,
+      summary: `${relative(REFERENCE_PAGE)} (${formatSize(page.bytes)}, self-contained${page.cached ? "" : "; rendered alongside the stages above"})`,
       cached: page.cached,
     });
   }
   return { stages, written: write.value, totalMs: performance.now() - started, writtenMs };
 }
 
-/** The reference page for the bundle, from the cache or rendered by Redocly. */
-async function renderDocs(spec: Spec, bundled: string): Promise<{ html: string; ms: number; cached: boolean }> {
+/** The bundle stage's JSON document, which the reference page is rendered from. */
+const BUNDLED_DOCUMENT = "packages/spec/src/generated/openapi.json";
+
+/** The reference page's file (the reference generator's one output), as generators/reference/index.ts's REFERENCE_FILE. */
+const REFERENCE_PAGE = path.join(ROOT, referenceConfig.outputs.files![0]!);
+
+/** "2.5 MB", as generators/reference/index.ts's formatSize writes it (without loading that module). */
+const formatSize = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.round(bytes / 1024)} kB`);
+
+const sha256 = (content: string | Buffer) => createHash("sha256").update(content).digest("hex");
+
+interface RenderedPage {
+  /** The page's text (read from the cache when it came from there). */
+  html(): Promise<string>;
+  sha256: string;
+  bytes: number;
+  ms: number;
+  cached: boolean;
+}
+
+/**
+ * The reference page for the bundle, from the cache or rendered by Redocly. The cache keeps the
+ * page (2.5 MB) in a file of its own beside a small entry with its hash, so that a run where the
+ * page on disk is already the right one reads no more than that page.
+ */
+async function renderDocs(spec: Spec, bundled: string): Promise<RenderedPage> {
   const started = performance.now();
   const key = await cacheKey([bundled], [`generators/${referenceConfig.name}`, ...(referenceConfig.inputs ?? [])]);
-  const cached = await readCache<{ html: string }>(referenceConfig.name, key);
-  if (cached) return { html: cached.html, ms: performance.now() - started, cached: true };
-  const { renderReference } = await import("../reference/index.ts");
-  const { html, ms } = await renderReference(JSON.parse(bundled));
-  await writeCache(referenceConfig.name, key, { html });
-  return { html, ms, cached: false };
+  const pageFile = path.join(CACHE_DIR, `${referenceConfig.name}-${key}.html`);
+  const cached = await readCache<{ sha256: string; bytes: number }>(`${referenceConfig.name}-page`, key);
+  const render = async () => (await import("../reference/index.ts")).renderReference(JSON.parse(bundled));
+  if (cached && existsSync(pageFile)) {
+    const html = async () => {
+      const text = await readFile(pageFile, "utf8").catch(() => undefined);
+      // A damaged entry is a miss, never a failure.
+      return text !== undefined && sha256(text) === cached.sha256 ? text : (await render()).html;
+    };
+    return { html, sha256: cached.sha256, bytes: cached.bytes, ms: performance.now() - started, cached: true };
+  }
+  const { html, ms } = await render();
+  const page = { sha256: sha256(html), bytes: Buffer.byteLength(html) };
+  // The page first, under a unique name renamed into place; the entry naming it after.
+  await mkdir(CACHE_DIR, { recursive: true });
+  const temporary = `${pageFile}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temporary, html);
+  await rename(temporary, pageFile);
+  await writeCache(`${referenceConfig.name}-page`, key, page);
+  return { html: async () => html, ...page, ms, cached: false };
 }
 
 /**
@@ -191,9 +320,8 @@ async function renderDocs(spec: Spec, bundled: string): Promise<{ html: string; 
  * the surface, and reuses the report.
  */
 async function refreshApiReports(built: BuildReport["built"]): Promise<string> {
-  const { compareReport, extractApi } = await import("../../tools/packages/api-report.ts");
   const { default: ts } = await import("typescript");
-  const { writeFile } = await import("node:fs/promises");
+  const { apiReportPath } = await import("../../tools/packages/workspace.ts");
   const lines: string[] = [];
   for (const pkg of built) {
     const declarations = await readFile(path.join(pkg.folder, "dist/index.d.mts"), "utf8").catch(() => "");
@@ -203,15 +331,18 @@ async function refreshApiReports(built: BuildReport["built"]): Promise<string> {
     const key = await cacheKey([pkg.name, tokens.join(" ")], ["tools/packages/api-report.ts"]);
     let report = (await readCache<{ report: string }>(`api-${pkg.dir}`, key))?.report;
     if (report === undefined) {
+      // API Extractor (a second or more to load) only when the surface changed.
+      const { extractApi } = await import("../../tools/packages/api-report.ts");
       const extracted = await extractApi(pkg.folder, pkg.dir);
       for (const problem of extracted.problems) console.warn(`  ${pkg.name}: ${problem}`);
       report = extracted.report;
       if (extracted.problems.length === 0) await writeCache(`api-${pkg.dir}`, key, { report });
     }
-    const comparison = await compareReport(pkg.dir, report);
-    if (comparison.changed) {
-      await writeFile(comparison.file, report);
-      lines.push(`${relative(comparison.file)} updated`);
+    // As tools/packages/api-report.ts's compareReport compares (without loading API Extractor).
+    const file = apiReportPath(pkg.dir);
+    if ((existsSync(file) ? await readFile(file, "utf8") : undefined) !== report) {
+      await writeFile(file, report);
+      lines.push(`${relative(file)} updated`);
     }
   }
   return lines.length > 0 ? `${lines.join(", ")}; review and commit` : `${built.map((pkg) => pkg.name).join(", ")}: reports up to date`;
