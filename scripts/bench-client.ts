@@ -1,5 +1,6 @@
 /**
- * `pnpm bench:client [--calls N]`: what @acs-connect/client costs, per call and in bytes.
+ * `pnpm bench:client [--calls N] [--size-only]`: what @acs-connect/client costs, per call and in
+ * bytes (`--size-only`: the bundle sizes alone, in seconds, without the timed calls).
  *
  * - Per call: median time of one `connect` against one local node:http server on 127.0.0.1, for
  *   this client, for plain `fetch` sending the same signed request by hand (node:crypto HMAC,
@@ -46,6 +47,7 @@ import { build } from "esbuild";
 import { createCallAutomationClient } from "../packages/client/src/index.ts";
 import { ROOT } from "../tools/paths.ts";
 
+const sizeOnly = process.argv.includes("--size-only");
 const callsFlag = process.argv.indexOf("--calls");
 const CALLS = callsFlag > 0 ? Number(process.argv[callsFlag + 1]) : 2000;
 if (!Number.isInteger(CALLS) || CALLS < 100 || CALLS > 20_000) {
@@ -166,9 +168,9 @@ const contenders: Array<{ name: string; call: () => Promise<unknown>; times: num
 ];
 
 try {
-  for (const contender of contenders) for (let i = 0; i < WARMUP; i++) await contender.call();
+  if (!sizeOnly) for (const contender of contenders) for (let i = 0; i < WARMUP; i++) await contender.call();
   const perRound = Math.ceil(CALLS / ROUNDS);
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < (sizeOnly ? 0 : ROUNDS); round++) {
     for (let c = 0; c < contenders.length; c++) {
       const contender = contenders[(round + c) % contenders.length]!;
       for (let i = 0; i < perRound; i++) {
@@ -186,9 +188,10 @@ if (unexpected) throw new Error(`bench:client: the server got ${unexpected} requ
 
 const baseline = median(contenders[0]!.times);
 const officialMedian = median(contenders[2]!.times);
-console.log(`bench:client  Node ${process.version}, ${contenders[0]!.times.length} sequential calls per contender after ${WARMUP} warm-up calls, ${ROUNDS} interleaved rounds`);
-console.log("\nper connect call (median)");
-for (const { name, times } of contenders) {
+if (sizeOnly) console.log(`bench:client  Node ${process.version}, --size-only: no timed calls`);
+else console.log(`bench:client  Node ${process.version}, ${contenders[0]!.times.length} sequential calls per contender after ${WARMUP} warm-up calls, ${ROUNDS} interleaved rounds`);
+if (!sizeOnly) console.log("\nper connect call (median)");
+for (const { name, times } of sizeOnly ? [] : contenders) {
   const ratio = median(times) / baseline;
   const goal =
     name === "@acs-connect/client"
