@@ -10,6 +10,7 @@
 import pkg from "../package.json" with { type: "json" };
 import { checkTransport, hashBody, invalid, type Credential } from "./auth.ts";
 import { CallAutomationError, describe, type RequestIds } from "./errors.ts";
+import { isNode, loadNodeHttp } from "./platform.ts";
 
 /** Retry settings; see the README for what is retried. */
 export interface RetryOptions {
@@ -108,7 +109,6 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 // Browsers drop or CORS-reject a custom User-Agent; Azure services read x-ms-useragent there instead.
-const isNode = !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
 const userAgentHeader = isNode ? "user-agent" : "x-ms-useragent";
 
 /** The status line and headers of a response: a fetch `Response`, or what node:http received. */
@@ -199,13 +199,6 @@ const viaFetch =
     return { response, bytes: await read(response, headers, max) };
   };
 
-/**
- * Node's fetch (undici) is most of a local call's cost: a WHATWG Request and a teed body stream
- * per request, web streams for the response. node:http does the same exchange for a fraction
- * (as the official SDK does). Not in Bun or Deno, whose node:http sits on their own fetch.
- */
-const runtime = globalThis as { process?: { versions?: { bun?: string }; getBuiltinModule?: unknown }; Deno?: unknown };
-const useNodeHttp = isNode && typeof runtime.process?.getBuiltinModule === "function" && !runtime.process.versions?.bun && !runtime.Deno;
 let nodeExchange: Exchange | undefined;
 let nodeExchangeLoading: Promise<Exchange> | undefined;
 
@@ -248,8 +241,8 @@ export function createSend(options: TransportOptions): Send {
     // global fetch, looked up per call so that it can be swapped.
     const exchange = options.fetch
       ? viaFetch(options.fetch)
-      : useNodeHttp
-        ? (nodeExchange ??= await (nodeExchangeLoading ??= import("./node-http.ts").then(({ createNodeExchange }) => createNodeExchange(refuse, redirectMessage))))
+      : loadNodeHttp
+        ? (nodeExchange ??= await (nodeExchangeLoading ??= loadNodeHttp().then(({ createNodeExchange }) => createNodeExchange(refuse, redirectMessage))))
         : viaFetch(fetch);
 
     try {
