@@ -14,6 +14,7 @@ import {
   type TokenProvider,
 } from "./auth.ts";
 import { CallAutomationError, isObject, redact } from "./errors.ts";
+import type { RawClient } from "./raw.ts";
 import { createSend, loadFailure, type Answer, type FetchLike, type Logger, type RetryOptions, type Send } from "./transport.ts";
 
 /** The api-version this package is written and tested against. */
@@ -165,46 +166,14 @@ const NULL_BODY = [101, 204, 205, 304];
  * `client.raw` without loading openapi-fetch up front: the first call of any method imports
  * it (./raw.ts) and every call delegates to the real client. Most applications only call
  * `connect`, and a bundler then leaves openapi-fetch in a chunk they never load; that is
- * about a third of the client's size. `use`/`eject` change the client's one middleware list
- * (`connect` runs it itself, openapi-fetch runs it for raw calls: the same order either way),
- * and every call gets `api-version` unless it names one.
+ * about a third of the client's size.
  */
-function lazyRaw(endpoint: string, send: Send, middleware: Middleware[], apiVersion: string): Client<RawPaths> {
-  let loaded: Client<paths> | undefined;
-  let loading: Promise<Client<paths>> | undefined;
-  const load = (): Promise<Client<paths>> =>
-    (loading ??= import("./raw.ts").then(({ createRawClient }) => {
-      loaded = createRawClient(endpoint, send);
-      if (middleware.length) loaded.use(...middleware);
-      return loaded;
-    }));
-  type Init = { params?: { query?: Record<string, unknown> } } | undefined;
-  const withVersion = (init: Init = {}) => ({ ...init, params: { ...init.params, query: { "api-version": apiVersion, ...init.params?.query } } });
-  const raw: Record<string, unknown> = {};
+function lazyRaw(load: () => Promise<RawClient>, use: CallAutomationClient["use"], eject: CallAutomationClient["eject"]): Client<RawPaths> {
+  const raw: Record<string, unknown> = { use, eject };
   for (const method of ["request", "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"] as const) {
-    raw[method] = (...args: unknown[]) => {
-      // request(method, path, init) has the init third; the others (path, init) second.
-      const at = method === "request" ? 2 : 1;
-      args[at] = withVersion(args[at] as Init);
-      return load().then((client) => (client[method] as (...args: unknown[]) => unknown)(...args));
-    };
+    raw[method] = (...args: unknown[]) => load().then((client) => client.call(method, args));
   }
-  return Object.assign(raw, {
-    use: (...added: Middleware[]) => {
-      for (const m of added) {
-        const hooks = isObject(m) ? [m.onRequest, m.onResponse, m.onError] : [];
-        if (!hooks.some((hook) => typeof hook === "function") || hooks.some((hook) => hook !== undefined && typeof hook !== "function")) {
-          throw invalid("middleware", "expected an object with onRequest, onResponse or onError functions");
-        }
-      }
-      middleware.push(...added);
-      loaded?.use(...added);
-    },
-    eject: (...removed: Middleware[]) => {
-      for (const m of removed) if (middleware.includes(m)) middleware.splice(middleware.indexOf(m), 1);
-      loaded?.eject(...removed);
-    },
-  }) as unknown as Client<RawPaths>;
+  return raw as unknown as Client<RawPaths>;
 }
 
 /**
@@ -366,10 +335,32 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
     maxResponseBytes: number(o.maxResponseBytes, "maxResponseBytes", 4 * 1024 * 1024, 1, true),
     logger: o.logger,
   });
+  // One middleware list: `connect` runs it itself, openapi-fetch (once loaded) runs it for raw
+  // calls, in the same order either way.
   const middleware: Middleware[] = [];
+  let rawClient: RawClient | undefined;
+  let rawLoading: Promise<RawClient> | undefined;
+  const use = (...added: Middleware[]): void => {
+    for (const m of added) {
+      const hooks = isObject(m) ? [m.onRequest, m.onResponse, m.onError] : [];
+      if (!hooks.some((hook) => typeof hook === "function") || hooks.some((hook) => hook !== undefined && typeof hook !== "function")) {
+        throw invalid("middleware", "expected an object with onRequest, onResponse or onError functions");
+      }
+    }
+    middleware.push(...added);
+    rawClient?.client.use(...added);
+  };
+  const eject = (...removed: Middleware[]): void => {
+    for (const m of removed) if (middleware.includes(m)) middleware.splice(middleware.indexOf(m), 1);
+    rawClient?.client.eject(...removed);
+  };
+  const raw = lazyRaw(
+    () => (rawLoading ??= import("./raw.ts").then(({ createRawClient }) => (rawClient = createRawClient(endpoint, send, apiVersion, middleware)))),
+    use,
+    eject,
+  );
   // What connect's middleware see as `options` (openapi-fetch passes its merged client options).
   const middlewareOptions = { baseUrl: endpoint, parseAs: "json" } as MiddlewareCallbackParams["options"];
-  const raw = lazyRaw(endpoint, send, middleware, apiVersion);
   // The URL openapi-fetch would build for Connect (same encoding of api-version).
   const connectUrl = new URL(`${endpoint}${PATH}?api-version=${encodeURIComponent(apiVersion)}`);
 
@@ -423,5 +414,5 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
     return parsed as CallConnectionProperties;
   }
 
-  return { endpoint, apiVersion, connect, raw, use: raw.use, eject: raw.eject };
+  return { endpoint, apiVersion, connect, raw, use, eject };
 }
