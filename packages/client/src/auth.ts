@@ -9,6 +9,14 @@ import { nodeCrypto } from "./platform.ts";
 /** A value a caller can get wrong: every message names the field at fault, never its value. */
 export const invalid = (field: string, expected: string): TypeError => new TypeError(`Invalid ${field}: ${expected}`);
 
+/** Throws {@link invalid} unless `ok`. */
+export function check(ok: unknown, field: string, expected: string): asserts ok {
+  if (!ok) throw invalid(field, expected);
+}
+
+/** `value` is absent or of the type named (`typeof`). */
+export const optional = (value: unknown, type: string): boolean => value === undefined || typeof value === type;
+
 /**
  * Signs one attempt: sets `Authorization` (and, for access keys, `x-ms-date` and
  * `x-ms-content-sha256`) on `headers`.
@@ -63,9 +71,7 @@ export const hashBody = async (body: Uint8Array<ArrayBuffer> | undefined, backen
  */
 export function createAccessKeySigner(accessKey: string, field: string, now: () => Date = () => new Date(), backend: CryptoBackend = nodeCrypto ?? webCrypto): Sign {
   // Strict base64 (ACS keys are standard base64 with padding): a typo fails here, not as a 401 later.
-  if (typeof accessKey !== "string" || accessKey.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(accessKey)) {
-    throw invalid(field, "expected the base64 access key of the Communication Services resource");
-  }
+  check(typeof accessKey === "string" && accessKey.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(accessKey), field, "expected the base64 access key of the Communication Services resource");
   const sign = backend.hmac(Uint8Array.from(atob(accessKey), (c) => c.charCodeAt(0)));
   return async (headers, method, url, contentHash) => {
     const date = now().toUTCString();
@@ -83,9 +89,7 @@ export function createAccessKeySigner(accessKey: string, field: string, now: () 
  * whole header value, token included.
  */
 export const checkToken = (token: unknown, field: string): string => {
-  if (typeof token !== "string" || !/^[\x21-\x7e]+$/.test(token)) {
-    throw invalid(field, "expected a non-empty access token without spaces or control characters");
-  }
+  check(typeof token === "string" && /^[\x21-\x7e]+$/.test(token), field, "expected a non-empty access token without spaces or control characters");
   return token;
 };
 
@@ -149,12 +153,12 @@ export function parseConnectionString(connectionString: string): { endpoint: str
     if (i < 1) continue;
     const key = part.slice(0, i).trim().toLowerCase();
     // Last-one-wins would let an appended "endpoint=" silently send signed calls elsewhere.
-    if ((key === "endpoint" || key === "accesskey") && key in values) throw invalid("connectionString", `${key} is given more than once`);
+    check(!((key === "endpoint" || key === "accesskey") && key in values), "connectionString", `${key} is given more than once`);
     values[key] = part.slice(i + 1).trim();
   }
   const shape = 'expected "endpoint=https://<resource>.communication.azure.com/;accesskey=<base64 key>"';
-  if (!values.endpoint) throw invalid("connectionString", `missing endpoint; ${shape}`);
-  if (!values.accesskey) throw invalid("connectionString", `missing accesskey; ${shape}`);
+  check(values.endpoint, "connectionString", `missing endpoint; ${shape}`);
+  check(values.accesskey, "connectionString", `missing accesskey; ${shape}`);
   return { endpoint: values.endpoint, accessKey: values.accesskey };
 }
 
