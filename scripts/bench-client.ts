@@ -13,7 +13,9 @@
  *   once, gzip -9 (node:zlib) per chunk. Ours is bundled for the browser, where size matters, and
  *   for Node (Node built-ins excluded); the official SDK for Node only: it does not build for the
  *   browser (it imports node:fs). Ours bundles the published build (packages/client/dist, rebuilt
- *   first with tsdown); entries and output go to a scratch folder under .tmp/, removed after.
+ *   first with tsdown), imported by its package name so that the bundler picks the build the
+ *   package's export conditions name for the platform (dist/browser for "browser"); entries and
+ *   output go to a scratch folder under .tmp/, removed after.
  *   Chunks a connect only loads when needed (dynamic import: error answers, a TokenCredential, a
  *   caller-given repeatability pair, client.raw, and the node:http sender in Node) are printed
  *   apart, and all together.
