@@ -158,8 +158,8 @@ async function read(response: Response, max: number): Promise<ArrayBuffer | unde
   // Node's fetch stops a body at its Content-Length and shows every header, so an unencoded body
   // of a known, allowed length is read in one piece: the chunk loop below costs about 5% of a
   // local call. Browsers may hide Content-Encoding (CORS), where the length would be the compressed one.
-  const length = response.headers.get("content-length");
-  if (isNode && length && !response.headers.has("content-encoding") && /^\d+$/.test(length) && +length <= max) return response.arrayBuffer();
+  const length = isNode && response.headers.get("content-length");
+  if (length && !response.headers.has("content-encoding") && /^\d+$/.test(length) && +length <= max) return response.arrayBuffer();
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   let size = Number(response.headers.get("content-length")) > max ? Infinity : 0;
   const reader = response.body?.getReader();
