@@ -36,6 +36,16 @@
  * ~95 µs of node:http client work in ours; the client's own JavaScript is ~30 µs a call, plus
  * ~25 µs in undici's Headers. With a middleware registered, building the Request and Response
  * it sees adds ~100-150 µs.
+ *
+ * Where the bytes of the browser's up-front chunk go (5.46 kB gzip; each figure is what gzip
+ * saves when that code alone is left out of the minified chunk, issue 15): option and input
+ * checks with connect itself ~1.5 kB, the sender (retries, back-off, timeout, abort, logger,
+ * network errors) ~0.73, the middleware runner ~0.36, the fetch exchange with its bounded read
+ * ~0.27, the HMAC signer with Web Crypto ~0.28, the connection-string and endpoint parsers and
+ * the plain-http check ~0.42, the bearer and TokenCredential glue ~0.19, CallAutomationError
+ * with redaction ~0.28, the client.raw facade ~0.1. The messages naming each field are ~0.75 kB
+ * of it: leaving every one of them empty would still leave 4.72 kB, so the 4.3 kB goal would take
+ * dropping features (client.raw or middleware up front, token auth, timeouts), not wording.
  */
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
