@@ -7,9 +7,11 @@
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { create as createTar } from "tar";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CONNECTED, REQUEST, TEST_KEY, connectionString, json, startServer } from "../../packages/client/test/helpers/server.ts";
 import { compareReport, describeReportChange, extractApi } from "../../tools/packages/api-report.ts";
 import { CHECK_NAMES, checkPackages, problemsOf, type PackageCheck } from "../../tools/packages/check.ts";
 import { attwProblems, importedPackages, manifestProblems, publintProblems } from "../../tools/packages/checks.ts";
@@ -68,6 +70,29 @@ it("the server ships its CLI as an executable bin", () => {
   expect(packed.manifest.bin).toEqual({ "acs-connect-server": "./bin/acs-connect-server.mjs" });
   expect(packed.entries.get("bin/acs-connect-server.mjs")!.mode & 0o111).not.toBe(0);
   expect(packed.entries.has("dist/cli.mjs")).toBe(true);
+});
+
+it("the client's browser build (the \"browser\" export condition) carries nothing of Node and connects with fetch and Web Crypto", async () => {
+  const { packed, pkg } = checkOf("@acs-connect/client");
+  const target = (packed.manifest.exports as { ".": { browser: { default: string } } })["."].browser.default;
+  const files = [...packed.entries.keys()].filter((file) => file.startsWith("dist/browser/"));
+  expect(files).toContain(target.replace(/^\.\//, ""));
+  for (const file of files) {
+    const code = packed.entries.get(file)!.data.toString("utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+    expect(code, file).not.toMatch(/getBuiltinModule|node:|\bprocess\b/);
+  }
+  // Node has fetch and Web Crypto as browsers do: the server checks the HMAC signature with node:crypto.
+  const server = await startServer((_, res) => json(res, 200, CONNECTED), TEST_KEY);
+  try {
+    const browserBuild = (await import(pathToFileURL(path.join(pkg.folder, target)).href)) as typeof import("@acs-connect/client");
+    await expect(browserBuild.createCallAutomationClient({ connectionString: connectionString(server) }).connect(REQUEST)).resolves.toEqual(CONNECTED);
+    const [received] = server.requests;
+    expect(received?.signatureProblem).toBeUndefined();
+    // The header a browser build sends its User-Agent in (browsers refuse a custom User-Agent).
+    expect(received?.headers["x-ms-useragent"]).toMatch(/^acs-connect-client\//);
+  } finally {
+    await server.close();
+  }
 });
 
 it("the spec package ships its document as JSON and YAML, and attw leaves only the YAML asset out", () => {

@@ -4,8 +4,18 @@
  * Bun and browsers.
  */
 
+import { nodeCrypto } from "./platform.ts";
+
 /** A value a caller can get wrong: every message names the field at fault, never its value. */
 export const invalid = (field: string, expected: string): TypeError => new TypeError(`Invalid ${field}: ${expected}`);
+
+/** Throws {@link invalid} unless `ok`. */
+export function check(ok: unknown, field: string, expected: string): asserts ok {
+  if (!ok) throw invalid(field, expected);
+}
+
+/** `value` is absent or of the type named (`typeof`). */
+export const optional = (value: unknown, type: string): boolean => value === undefined || typeof value === type;
 
 /**
  * Signs one attempt: sets `Authorization` (and, for access keys, `x-ms-date` and
@@ -30,44 +40,44 @@ export const encoder: TextEncoder = new TextEncoder();
 
 const toBase64 = (bytes: ArrayBuffer): string => btoa(String.fromCharCode(...new Uint8Array(bytes)));
 
-type NodeCrypto = typeof import("node:crypto");
-
 /**
- * node:crypto when the runtime offers it through `process.getBuiltinModule` (Node 20.16+), found
- * without an import so bundles for browsers stay clean; Web Crypto everywhere else. Web Crypto in Node runs every
- * digest and signature as a thread-pool job, which costs more than the rest of a call's
- * client-side work together; node:crypto hashes these few hundred bytes synchronously.
+ * SHA-256 and HMAC-SHA256 in base64: Web Crypto here, node:crypto in ./platform.ts (preferred
+ * where there is one; the browser build has none, so it carries only this one).
  */
-export const nodeCrypto: NodeCrypto | null =
-  ((globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined) ?? null;
+export interface CryptoBackend {
+  /** Base64 SHA-256 of the bytes (the empty body when there are none). */
+  hash(body: Uint8Array<ArrayBuffer> | undefined): string | Promise<string>;
+  /** Imports the key once (a key object, not a string) and returns a function signing text with it. */
+  hmac(key: Uint8Array<ArrayBuffer>): (text: string) => string | Promise<string>;
+}
+
+/** Web Crypto, everywhere (in Node it runs every digest and signature as a thread-pool job: see ./platform.ts). */
+export const webCrypto: CryptoBackend = {
+  hash: async (body) => toBase64(await crypto.subtle.digest("SHA-256", body ?? new Uint8Array(0))),
+  hmac(bytes) {
+    const key = crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    return async (text) => toBase64(await crypto.subtle.sign("HMAC", await key, encoder.encode(text)));
+  },
+};
 
 /** Base64 SHA-256 of the exact body bytes sent (the empty body when there is none). */
-export const hashBody = async (body: Uint8Array<ArrayBuffer> | undefined, node: NodeCrypto | null = nodeCrypto): Promise<string> =>
-  node
-    ? node.createHash("sha256").update(body ?? "").digest("base64")
-    : toBase64(await crypto.subtle.digest("SHA-256", body ?? new Uint8Array(0)));
+export const hashBody = async (body: Uint8Array<ArrayBuffer> | undefined, backend: CryptoBackend = nodeCrypto ?? webCrypto): Promise<string> =>
+  backend.hash(body);
 
 /**
  * The access-key signer. `now` is injectable so the published test vector can be checked
- * exactly, and `node` (null: Web Crypto) so both crypto back-ends can be. The key is held as a
- * key object (node:crypto KeyObject or non-extractable CryptoKey), not as a string.
+ * exactly, and `backend` so both crypto back-ends can be. The key is held as a key object
+ * (node:crypto KeyObject or non-extractable CryptoKey), not as a string.
  */
-export function createAccessKeySigner(accessKey: string, field: string, now: () => Date = () => new Date(), node: NodeCrypto | null = nodeCrypto): Sign {
+export function createAccessKeySigner(accessKey: string, field: string, now: () => Date = () => new Date(), backend: CryptoBackend = nodeCrypto ?? webCrypto): Sign {
   // Strict base64 (ACS keys are standard base64 with padding): a typo fails here, not as a 401 later.
-  if (typeof accessKey !== "string" || accessKey.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(accessKey)) {
-    throw invalid(field, "expected the base64 access key of the Communication Services resource");
-  }
-  const bytes = Uint8Array.from(atob(accessKey), (c) => c.charCodeAt(0));
-  const nodeKey = node?.createSecretKey(bytes);
-  const webKey = nodeKey ? undefined : crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  check(typeof accessKey === "string" && accessKey.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(accessKey), field, "expected the base64 access key of the Communication Services resource");
+  const sign = backend.hmac(Uint8Array.from(atob(accessKey), (c) => c.charCodeAt(0)));
   return async (headers, method, url, contentHash) => {
     const date = now().toUTCString();
     // fetch cannot set Host: it sends the URL host, with the port only when it is not the default,
     // which is exactly what URL#host holds. pathname keeps the literal ":" of ":connect".
-    const toSign = `${method}\n${url.pathname}${url.search}\n${date};${url.host};${contentHash}`;
-    const signature = nodeKey
-      ? node!.createHmac("sha256", nodeKey).update(toSign).digest("base64")
-      : toBase64(await crypto.subtle.sign("HMAC", await webKey!, encoder.encode(toSign)));
+    const signature = await sign(`${method}\n${url.pathname}${url.search}\n${date};${url.host};${contentHash}`);
     headers.set("x-ms-date", date);
     headers.set("x-ms-content-sha256", contentHash);
     headers.set("authorization", `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${signature}`);
@@ -79,9 +89,7 @@ export function createAccessKeySigner(accessKey: string, field: string, now: () 
  * whole header value, token included.
  */
 export const checkToken = (token: unknown, field: string): string => {
-  if (typeof token !== "string" || !/^[\x21-\x7e]+$/.test(token)) {
-    throw invalid(field, "expected a non-empty access token without spaces or control characters");
-  }
+  check(typeof token === "string" && /^[\x21-\x7e]+$/.test(token), field, "expected a non-empty access token without spaces or control characters");
   return token;
 };
 
@@ -145,12 +153,12 @@ export function parseConnectionString(connectionString: string): { endpoint: str
     if (i < 1) continue;
     const key = part.slice(0, i).trim().toLowerCase();
     // Last-one-wins would let an appended "endpoint=" silently send signed calls elsewhere.
-    if ((key === "endpoint" || key === "accesskey") && key in values) throw invalid("connectionString", `${key} is given more than once`);
+    check(!((key === "endpoint" || key === "accesskey") && key in values), "connectionString", `${key} is given more than once`);
     values[key] = part.slice(i + 1).trim();
   }
   const shape = 'expected "endpoint=https://<resource>.communication.azure.com/;accesskey=<base64 key>"';
-  if (!values.endpoint) throw invalid("connectionString", `missing endpoint; ${shape}`);
-  if (!values.accesskey) throw invalid("connectionString", `missing accesskey; ${shape}`);
+  check(values.endpoint, "connectionString", `missing endpoint; ${shape}`);
+  check(values.accesskey, "connectionString", `missing accesskey; ${shape}`);
   return { endpoint: values.endpoint, accessKey: values.accesskey };
 }
 

@@ -6,7 +6,8 @@ import {
   createBearerSigner,
   createCredentialSigner,
   encoder,
-  invalid,
+  check,
+  optional,
   parseConnectionString,
   parseEndpoint,
   type Credential,
@@ -14,6 +15,7 @@ import {
   type TokenProvider,
 } from "./auth.ts";
 import { CallAutomationError, isObject, redact } from "./errors.ts";
+import type { RawClient } from "./raw.ts";
 import { createSend, loadFailure, type Answer, type FetchLike, type Logger, type RetryOptions, type Send } from "./transport.ts";
 
 /** The api-version this package is written and tested against. */
@@ -165,46 +167,14 @@ const NULL_BODY = [101, 204, 205, 304];
  * `client.raw` without loading openapi-fetch up front: the first call of any method imports
  * it (./raw.ts) and every call delegates to the real client. Most applications only call
  * `connect`, and a bundler then leaves openapi-fetch in a chunk they never load; that is
- * about a third of the client's size. `use`/`eject` change the client's one middleware list
- * (`connect` runs it itself, openapi-fetch runs it for raw calls: the same order either way),
- * and every call gets `api-version` unless it names one.
+ * about a third of the client's size.
  */
-function lazyRaw(endpoint: string, send: Send, middleware: Middleware[], apiVersion: string): Client<RawPaths> {
-  let loaded: Client<paths> | undefined;
-  let loading: Promise<Client<paths>> | undefined;
-  const load = (): Promise<Client<paths>> =>
-    (loading ??= import("./raw.ts").then(({ createRawClient }) => {
-      loaded = createRawClient(endpoint, send);
-      if (middleware.length) loaded.use(...middleware);
-      return loaded;
-    }));
-  type Init = { params?: { query?: Record<string, unknown> } } | undefined;
-  const withVersion = (init: Init = {}) => ({ ...init, params: { ...init.params, query: { "api-version": apiVersion, ...init.params?.query } } });
-  const raw: Record<string, unknown> = {};
+function lazyRaw(load: () => Promise<RawClient>, use: CallAutomationClient["use"], eject: CallAutomationClient["eject"]): Client<RawPaths> {
+  const raw: Record<string, unknown> = { use, eject };
   for (const method of ["request", "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"] as const) {
-    raw[method] = (...args: unknown[]) => {
-      // request(method, path, init) has the init third; the others (path, init) second.
-      const at = method === "request" ? 2 : 1;
-      args[at] = withVersion(args[at] as Init);
-      return load().then((client) => (client[method] as (...args: unknown[]) => unknown)(...args));
-    };
+    raw[method] = (...args: unknown[]) => load().then((client) => client.call(method, args));
   }
-  return Object.assign(raw, {
-    use: (...added: Middleware[]) => {
-      for (const m of added) {
-        const hooks = isObject(m) ? [m.onRequest, m.onResponse, m.onError] : [];
-        if (!hooks.some((hook) => typeof hook === "function") || hooks.some((hook) => hook !== undefined && typeof hook !== "function")) {
-          throw invalid("middleware", "expected an object with onRequest, onResponse or onError functions");
-        }
-      }
-      middleware.push(...added);
-      loaded?.use(...added);
-    },
-    eject: (...removed: Middleware[]) => {
-      for (const m of removed) if (middleware.includes(m)) middleware.splice(middleware.indexOf(m), 1);
-      loaded?.eject(...removed);
-    },
-  }) as unknown as Client<RawPaths>;
+  return raw as unknown as Client<RawPaths>;
 }
 
 /**
@@ -236,7 +206,7 @@ async function withMiddleware(
       response = result;
       break;
     }
-    if (result && !(result instanceof Request)) throw invalid("middleware", "onRequest must return a Request, a Response or nothing");
+    check(!result || result instanceof Request, "middleware", "onRequest must return a Request, a Response or nothing");
     request = result ?? request;
   }
   if (!response) {
@@ -269,7 +239,7 @@ async function withMiddleware(
   let final: Response = response!;
   for (const m of reversed) {
     const result: unknown = await m.onResponse?.({ ...params, request, response: final });
-    if (result && !(result instanceof Response)) throw invalid("middleware", "onResponse must return a Response or nothing");
+    check(!result || result instanceof Response, "middleware", "onResponse must return a Response or nothing");
     final = (result as Response | undefined) ?? final;
   }
   return { response: final, bytes: final === sent?.[0] ? sent[1] : await final.arrayBuffer() };
@@ -290,9 +260,7 @@ function isAbsoluteUrl(value: unknown): boolean {
 function number(value: unknown, field: string, fallback: number, min: number, integer = false): number {
   if (value === undefined) return fallback;
   // setTimeout's limit; longer waits would silently become 1 ms.
-  if (typeof value !== "number" || !(value >= min && value <= 2 ** 31 - 1) || (integer && !Number.isInteger(value))) {
-    throw invalid(field, `expected a${integer ? "n integer" : " number"} from ${min} to ${2 ** 31 - 1}`);
-  }
+  check(typeof value === "number" && value >= min && value <= 2 ** 31 - 1 && (!integer || Number.isInteger(value)), field, `expected a${integer ? "n integer" : " number"} from ${min} to ${2 ** 31 - 1}`);
   return value;
 }
 
@@ -311,31 +279,28 @@ function number(value: unknown, field: string, fallback: number, min: number, in
  * ```
  */
 export function createCallAutomationClient(options: CallAutomationClientOptions): CallAutomationClient {
-  if (!isObject(options)) throw invalid("options", "expected { connectionString } or { endpoint, accessKey }, { endpoint, token } or { endpoint, credential }");
+  check(isObject(options), "options", "expected { connectionString } or { endpoint, accessKey }, { endpoint, token } or { endpoint, credential }");
   const o = options as CallAutomationClientBaseOptions & Partial<Record<"connectionString" | "endpoint" | "accessKey" | "token" | "credential", unknown>>;
   let endpointValue: unknown = o.endpoint;
   let endpointField = "endpoint";
   let credential: Credential;
   if (o.connectionString !== undefined) {
-    if (o.endpoint !== undefined || o.accessKey !== undefined || o.token !== undefined || o.credential !== undefined) {
-      throw invalid("options", "give connectionString alone, or endpoint with accessKey, token or credential");
-    }
-    if (typeof o.connectionString !== "string") throw invalid("connectionString", "expected a string");
+    check([o.endpoint, o.accessKey, o.token, o.credential].every((value) => value === undefined), "options", "give connectionString alone, or endpoint with accessKey, token or credential");
+    check(typeof o.connectionString === "string", "connectionString", "expected a string");
     const parsed = parseConnectionString(o.connectionString);
     endpointValue = parsed.endpoint;
     endpointField = "connectionString endpoint";
     credential = { sign: createAccessKeySigner(parsed.accessKey, "connectionString accesskey"), bearer: false };
-  } else if ([o.accessKey, o.token, o.credential].filter((value) => value !== undefined).length !== 1) {
-    throw invalid("options", "give endpoint with exactly one of accessKey, token or credential (or a connectionString)");
-  } else if (o.credential !== undefined) {
-    if (typeof (o.credential as Partial<TokenCredential> | null)?.getToken !== "function") {
-      throw invalid("credential", "expected a TokenCredential (an object with getToken(scopes, options)), e.g. new DefaultAzureCredential()");
-    }
-    credential = createCredentialSigner(o.credential as TokenCredential);
-  } else if (o.token !== undefined) {
-    credential = { sign: createBearerSigner(o.token as string | TokenProvider), bearer: true };
   } else {
-    credential = { sign: createAccessKeySigner(o.accessKey as string, "accessKey"), bearer: false };
+    check([o.accessKey, o.token, o.credential].filter((value) => value !== undefined).length === 1, "options", "give endpoint with exactly one of accessKey, token or credential (or a connectionString)");
+    if (o.credential !== undefined) {
+      check(typeof (o.credential as Partial<TokenCredential> | null)?.getToken === "function", "credential", "expected a TokenCredential (an object with getToken(scopes, options)), e.g. new DefaultAzureCredential()");
+      credential = createCredentialSigner(o.credential as TokenCredential);
+    } else if (o.token !== undefined) {
+      credential = { sign: createBearerSigner(o.token as string | TokenProvider), bearer: true };
+    } else {
+      credential = { sign: createAccessKeySigner(o.accessKey as string, "accessKey"), bearer: false };
+    }
   }
   const url = parseEndpoint(endpointValue, endpointField);
   const allowInsecureConnection = o.allowInsecureConnection === true;
@@ -343,14 +308,12 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
   const endpoint = (url.origin + url.pathname).replace(/\/+$/, "");
 
   const apiVersion = o.apiVersion ?? DEFAULT_API_VERSION;
-  if (typeof apiVersion !== "string" || !apiVersion) throw invalid("apiVersion", 'expected a non-empty string like "2025-05-15"');
-  if (o.fetch !== undefined && typeof o.fetch !== "function") throw invalid("fetch", "expected a function");
-  if (o.userAgent !== undefined && (typeof o.userAgent !== "string" || !/^[\x20-\x7e]*$/.test(o.userAgent))) {
-    throw invalid("userAgent", "expected a string of printable ASCII characters");
-  }
-  if (o.logger !== undefined && typeof o.logger !== "function") throw invalid("logger", "expected a function (entry) => void");
+  check(typeof apiVersion === "string" && apiVersion, "apiVersion", 'expected a non-empty string like "2025-05-15"');
+  check(optional(o.fetch, "function"), "fetch", "expected a function");
+  check(optional(o.userAgent, "string") && /^[\x20-\x7e]*$/.test(o.userAgent ?? ""), "userAgent", "expected a string of printable ASCII characters");
+  check(optional(o.logger, "function"), "logger", "expected a function (entry) => void");
   const retry = o.retry ?? {};
-  if (!isObject(retry)) throw invalid("retry", "expected { maxRetries?, baseDelayMs?, maxDelayMs? }");
+  check(isObject(retry), "retry", "expected { maxRetries?, baseDelayMs?, maxDelayMs? }");
 
   const send = createSend({
     credential,
@@ -366,28 +329,42 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
     maxResponseBytes: number(o.maxResponseBytes, "maxResponseBytes", 4 * 1024 * 1024, 1, true),
     logger: o.logger,
   });
+  // One middleware list: `connect` runs it itself, openapi-fetch (once loaded) runs it for raw
+  // calls, in the same order either way.
   const middleware: Middleware[] = [];
+  let rawClient: RawClient | undefined;
+  let rawLoading: Promise<RawClient> | undefined;
+  const use = (...added: Middleware[]): void => {
+    for (const m of added) {
+      const hooks = isObject(m) ? [m.onRequest, m.onResponse, m.onError] : [];
+      check(hooks.some((hook) => typeof hook === "function") && hooks.every((hook) => optional(hook, "function")), "middleware", "expected an object with onRequest, onResponse or onError functions");
+    }
+    middleware.push(...added);
+    rawClient?.client.use(...added);
+  };
+  const eject = (...removed: Middleware[]): void => {
+    for (const m of removed) if (middleware.includes(m)) middleware.splice(middleware.indexOf(m), 1);
+    rawClient?.client.eject(...removed);
+  };
+  const raw = lazyRaw(
+    () => (rawLoading ??= import("./raw.ts").then(({ createRawClient }) => (rawClient = createRawClient(endpoint, send, apiVersion, middleware)))),
+    use,
+    eject,
+  );
   // What connect's middleware see as `options` (openapi-fetch passes its merged client options).
   const middlewareOptions = { baseUrl: endpoint, parseAs: "json" } as MiddlewareCallbackParams["options"];
-  const raw = lazyRaw(endpoint, send, middleware, apiVersion);
   // The URL openapi-fetch would build for Connect (same encoding of api-version).
   const connectUrl = new URL(`${endpoint}${PATH}?api-version=${encodeURIComponent(apiVersion)}`);
 
   async function connect(request: ConnectRequest, connectOptions: ConnectOptions = {}): Promise<CallConnectionProperties> {
-    if (!isObject(request)) throw invalid("request", "expected a ConnectRequest object { callLocator, callbackUri }");
-    if (!isObject(request.callLocator)) {
-      throw invalid("request.callLocator", 'required, e.g. { kind: "roomCallLocator", roomId: "…" }');
-    }
-    if (!isAbsoluteUrl(request.callbackUri)) {
-      throw invalid("request.callbackUri", "required, an absolute URL the service posts the call's events to");
-    }
-    if (typeof connectOptions !== "object" || connectOptions === null) {
-      throw invalid("connect options", "expected { signal?, operationContext?, repeatabilityRequestId?, repeatabilityFirstSent? }");
-    }
+    check(isObject(request), "request", "expected a ConnectRequest object { callLocator, callbackUri }");
+    check(isObject(request.callLocator), "request.callLocator", 'required, e.g. { kind: "roomCallLocator", roomId: "…" }');
+    check(isAbsoluteUrl(request.callbackUri), "request.callbackUri", "required, an absolute URL the service posts the call's events to");
+    check(typeof connectOptions === "object" && connectOptions, "connect options", "expected { signal?, operationContext?, repeatabilityRequestId?, repeatabilityFirstSent? }");
     const { operationContext, signal } = connectOptions;
-    if (operationContext !== undefined && typeof operationContext !== "string") throw invalid("operationContext", "expected a string");
+    check(optional(operationContext, "string"), "operationContext", "expected a string");
     // fetch would reject it on every attempt, as if the network had failed.
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalid("signal", "expected an AbortSignal");
+    check(signal === undefined || signal instanceof AbortSignal, "signal", "expected an AbortSignal");
     const given = [connectOptions.repeatabilityRequestId, connectOptions.repeatabilityFirstSent] as const;
     // A fresh pair needs no checks; a given one (or half of one) is checked by repeat.ts, loaded then.
     const [repeatabilityRequestId, repeatabilityFirstSent] =
@@ -423,5 +400,5 @@ export function createCallAutomationClient(options: CallAutomationClientOptions)
     return parsed as CallConnectionProperties;
   }
 
-  return { endpoint, apiVersion, connect, raw, use: raw.use, eject: raw.eject };
+  return { endpoint, apiVersion, connect, raw, use, eject };
 }

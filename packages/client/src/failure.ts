@@ -1,7 +1,8 @@
 /**
  * What an error answer needs, loaded on the first one (see `loadFailure` in transport.ts): the
  * mapping of an error body (or of a success body that is not JSON) to a CallAutomationError's
- * fields, the delay a response asks for, and whether a 401 says the token is no longer good.
+ * fields, the delay a response asks for, whether a 401 says the token is no longer good, and the
+ * wording of a refused redirect or oversized body.
  * A call that succeeds never loads it.
  */
 import type { CommunicationError } from "@acs-connect/types";
@@ -103,3 +104,20 @@ const EXPIRED_TOKEN = /"code"\s*:\s*"(InvalidAuthenticationToken|\w*TokenExpired
 /** The answer refuses the token as expired or invalid, so a new one may succeed. */
 export const tokenRefused = ({ response, bytes }: Answer): boolean =>
   response.status === 401 && (/invalid_token/.test(response.headers.get("www-authenticate") ?? "") || EXPIRED_TOKEN.test(new TextDecoder().decode(bytes)));
+
+/**
+ * The message and fields of an answer the sender refuses (see `Answer.refused`): a redirect,
+ * naming only the origin of its Location (its path or query may carry secrets), or a body past
+ * maxResponseBytes.
+ */
+export function refusalOf({ response, refused }: Answer, url: URL, max: number, ids: RequestIds): [string, CallAutomationErrorInit] {
+  const { code, location } = refused!;
+  let to = location;
+  try {
+    to = to && ` to ${new URL(to, url).origin}`;
+  } catch {
+    to = null;
+  }
+  const text = code === "ResponseTooLarge" ? `the body exceeds maxResponseBytes (${max} bytes)` : `the server redirected${to ?? ""}; redirects are not followed`;
+  return [`Connect failed: ${response.status} ${code}: ${text}`, { status: response.status, code, ...ids }];
+}

@@ -12,7 +12,7 @@ import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 // Only types from transport.ts: a runtime import would make the bundler split transport.ts into a
 // chunk shared with this lazily loaded one, which costs every `connect` caller a second file.
-import type { Exchange, Refuse, redirectMessage as RedirectMessage } from "./transport.ts";
+import type { Answer, Exchange } from "./transport.ts";
 
 type Http = typeof import("node:http");
 type Zlib = typeof import("node:zlib");
@@ -49,8 +49,8 @@ function headersOf(raw: string[]): Headers {
   return headers;
 }
 
-/** Creates the node:http exchange; `refuse` and `redirectMessage` come from transport.ts (see the import above). */
-export function createNodeExchange(refuse: Refuse, redirectMessage: typeof RedirectMessage): Exchange {
+/** Creates the node:http exchange. */
+export function createNodeExchange(): Exchange {
   const http = builtin<Http>("node:http");
   const https = builtin<typeof import("node:https")>("node:https");
   return (url, method, headers, body, signal, max) =>
@@ -63,25 +63,24 @@ export function createNodeExchange(refuse: Refuse, redirectMessage: typeof Redir
       request.on("error", reject);
       request.on("response", (response) => {
         const status = response.statusCode ?? 0;
-        const fail = (error: Error) => {
-          response.destroy();
-          reject(error);
-        };
-        if (status > 299 && status < 400) {
-          return fail(refuse(null, status, headers, "UnexpectedRedirect", redirectMessage(response.headers.location ?? null, url)));
-        }
-        const tooLarge = () => refuse(null, status, headers, "ResponseTooLarge", `the body exceeds maxResponseBytes (${max} bytes)`);
-        if (Number(response.headers["content-length"]) > max) return fail(tooLarge());
-        const chunks: Buffer[] = [];
-        let size = 0;
         // Built on first use: a successful connect reads only the status.
         let answerHeaders: Headers | undefined;
+        const head = { status, statusText: response.statusMessage ?? "", get headers() { return (answerHeaders ??= headersOf(response.rawHeaders)); } };
+        // An answer the sender refuses (see Answer.refused); its body is dropped unread.
+        const refuse = (refused: Answer["refused"]) => {
+          response.destroy();
+          resolve({ response: head, bytes: new Uint8Array(0), refused });
+        };
+        if (status > 299 && status < 400) return refuse({ code: "UnexpectedRedirect", location: response.headers.location ?? null });
+        if (Number(response.headers["content-length"]) > max) return refuse({ code: "ResponseTooLarge" });
+        const chunks: Buffer[] = [];
+        let size = 0;
         const stream = decoded(response);
         stream.on("data", (chunk: Buffer) => {
           size += chunk.length;
           if (size > max) {
             stream.destroy();
-            fail(tooLarge());
+            refuse({ code: "ResponseTooLarge" });
           } else chunks.push(chunk);
         });
         stream.on("error", reject);
@@ -90,7 +89,7 @@ export function createNodeExchange(refuse: Refuse, redirectMessage: typeof Redir
           const bytes = new Uint8Array(size);
           let at = 0;
           for (const chunk of chunks) bytes.set(chunk, (at += chunk.length) - chunk.length);
-          resolve({ response: { status, statusText: response.statusMessage ?? "", get headers() { return (answerHeaders ??= headersOf(response.rawHeaders)); } }, bytes });
+          resolve({ response: head, bytes });
         });
         // A connection that closes before the body is complete (Node reports it as an error too).
         response.on("close", () => response.complete || reject(new Error("the connection closed before the response body was complete")));

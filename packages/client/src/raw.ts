@@ -5,7 +5,7 @@
  */
 import type { paths } from "@acs-connect/types";
 import * as openapiFetch from "openapi-fetch";
-import type { Client } from "openapi-fetch";
+import type { Client, Middleware } from "openapi-fetch";
 import { repeatability } from "./repeat.ts";
 // Only types from transport.ts: a runtime import would make the bundler split transport.ts into a
 // chunk shared with this lazily loaded one, which costs every `connect` caller a second file.
@@ -23,9 +23,29 @@ const NULL_BODY = [204, 205, 304];
 const createClient: typeof openapiFetch.default =
   typeof openapiFetch.default === "function" ? openapiFetch.default : (openapiFetch.default as unknown as { default: typeof openapiFetch.default }).default;
 
-/** The openapi-fetch client of the spec's paths, sending through `send`. */
-export function createRawClient(endpoint: string, send: Send): Client<paths> {
-  return createClient<paths>({ baseUrl: endpoint, fetch: createFetch(send) });
+/** The openapi-fetch client of `client.raw`, and how the facade in client.ts calls it. */
+export interface RawClient {
+  /** The openapi-fetch client (for `use` and `eject`). */
+  client: Client<paths>;
+  /** Calls one of its methods with `args`, `api-version` added to the query unless given. */
+  call(method: "request" | "GET" | "PUT" | "POST" | "DELETE" | "OPTIONS" | "HEAD" | "PATCH" | "TRACE", args: unknown[]): Promise<unknown>;
+}
+
+/** The openapi-fetch client of the spec's paths, sending through `send`, with the client's middleware. */
+export function createRawClient(endpoint: string, send: Send, apiVersion: string, middleware: Middleware[]): RawClient {
+  const client = createClient<paths>({ baseUrl: endpoint, fetch: createFetch(send) });
+  if (middleware.length) client.use(...middleware);
+  type Init = { params?: { query?: Record<string, unknown> } } | undefined;
+  return {
+    client,
+    call(method, args) {
+      // request(method, path, init) has the init third; the others (path, init) second.
+      const at = method === "request" ? 2 : 1;
+      const init = (args[at] ?? {}) as NonNullable<Init>;
+      args[at] = { ...init, params: { ...init.params, query: { "api-version": apiVersion, ...init.params?.query } } };
+      return (client[method] as (...args: unknown[]) => Promise<unknown>)(...args);
+    },
+  };
 }
 
 /**

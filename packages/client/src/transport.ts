@@ -10,6 +10,7 @@
 import pkg from "../package.json" with { type: "json" };
 import { checkTransport, hashBody, invalid, type Credential } from "./auth.ts";
 import { CallAutomationError, describe, type RequestIds } from "./errors.ts";
+import { isNode, loadNodeHttp } from "./platform.ts";
 
 /** Retry settings; see the README for what is retried. */
 export interface RetryOptions {
@@ -108,7 +109,6 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 // Browsers drop or CORS-reject a custom User-Agent; Azure services read x-ms-useragent there instead.
-const isNode = !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
 const userAgentHeader = isNode ? "user-agent" : "x-ms-useragent";
 
 /** The status line and headers of a response: a fetch `Response`, or what node:http received. */
@@ -125,17 +125,20 @@ export interface Head {
 export interface Answer {
   /** The status line and headers; a Response's body is already consumed (see `bytes`). */
   response: Head;
-  /** The body as received (decompressed). */
+  /** The body as received (decompressed); empty when refused. */
   bytes: ArrayBuffer | Uint8Array<ArrayBuffer>;
+  /**
+   * Set when the sender must refuse the answer, without retrying: a redirect (never followed;
+   * `location` is its Location header) or a body past `maxResponseBytes` (dropped unread).
+   * failure.ts words the error, so that a call that succeeds never loads the wording.
+   */
+  refused?: { code: "UnexpectedRedirect" | "ResponseTooLarge"; location?: string | null };
 }
-
-/** What a sender refusing a response throws: see {@link refuse}. */
-export type Refuse = typeof refuse;
 
 /**
  * One attempt on the wire: sends the signed request and reads the whole answer (at most `max`
- * bytes of body), refusing a redirect or a larger body with a CallAutomationError; anything else
- * it throws is a network failure, and retried.
+ * bytes of body), refusing a redirect or a larger body (see {@link Answer.refused}); anything it
+ * throws is a network failure, and retried.
  */
 export type Exchange = (url: URL, method: string, headers: Headers, body: Uint8Array<ArrayBuffer> | undefined, signal: AbortSignal | undefined, max: number) => Promise<Answer>;
 
@@ -146,42 +149,23 @@ const ids = (headers: Headers): RequestIds => ({
   clientRequestId: headers.get(CLIENT_REQUEST_ID) ?? undefined,
 });
 
-/** A CallAutomationError about a response the sender refuses to use; its body is dropped unread. */
-export function refuse(body: { cancel(): Promise<void> } | null | undefined, status: number, headers: Headers, code: string, text: string): CallAutomationError {
-  body?.cancel().catch(() => {});
-  return new CallAutomationError(`Connect failed: ${status} ${code}: ${text}`, { status, code, ...ids(headers) });
-}
-
 /**
  * Reads a body up to `max` bytes, chunk by chunk, and cancels it past that (or at once when its
- * Content-Length says so), so a hostile or broken server cannot make the client buffer without end.
+ * Content-Length says so), so a hostile or broken server cannot make the client buffer without
+ * end: undefined then.
  */
-async function read(response: Response, headers: Headers, max: number): Promise<ArrayBuffer> {
+async function read(response: Response, max: number): Promise<ArrayBuffer | undefined> {
   // Node's fetch stops a body at its Content-Length and shows every header, so an unencoded body
   // of a known, allowed length is read in one piece: the chunk loop below costs about 5% of a
   // local call. Browsers may hide Content-Encoding (CORS), where the length would be the compressed one.
-  const length = response.headers.get("content-length");
-  if (isNode && length && !response.headers.has("content-encoding") && /^\d+$/.test(length) && +length <= max) return response.arrayBuffer();
+  const length = isNode && response.headers.get("content-length");
+  if (length && !response.headers.has("content-encoding") && /^\d+$/.test(length) && +length <= max) return response.arrayBuffer();
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   let size = Number(response.headers.get("content-length")) > max ? Infinity : 0;
   const reader = response.body?.getReader();
   for (let next; size <= max && reader && !(next = await reader.read()).done; size += next.value.length) chunks.push(next.value);
-  if (size > max) throw refuse(reader, response.status, headers, "ResponseTooLarge", `the body exceeds maxResponseBytes (${max} bytes)`);
+  if (size > max) return (reader?.cancel().catch(() => {}), undefined);
   return new Blob(chunks).arrayBuffer();
-}
-
-/**
- * Where the redirect location is named in an UnexpectedRedirect: only its origin, since its path
- * or query may carry secrets.
- */
-export function redirectMessage(location: string | null, url: URL): string {
-  let to = location;
-  try {
-    to = to && ` to ${new URL(to, url).origin}`;
-  } catch {
-    to = null;
-  }
-  return `the server redirected${to ?? ""}; redirects are not followed`;
 }
 
 /** The exchange over a fetch: the caller's, or the global one outside Node. */
@@ -194,18 +178,13 @@ const viaFetch =
     // `redirected`: a caller's fetch that follows redirects whatever it is told. A browser's
     // opaque redirect (status 0) shows no Location at all.
     if ((response.status > 299 && response.status < 400) || response.type === "opaqueredirect" || response.redirected) {
-      throw refuse(response.body, response.status, headers, "UnexpectedRedirect", redirectMessage(response.headers.get("location"), url));
+      response.body?.cancel().catch(() => {});
+      return { response, bytes: new Uint8Array(0), refused: { code: "UnexpectedRedirect", location: response.headers.get("location") } };
     }
-    return { response, bytes: await read(response, headers, max) };
+    const bytes = await read(response, max);
+    return { response, bytes: bytes ?? new Uint8Array(0), refused: bytes ? undefined : { code: "ResponseTooLarge" } };
   };
 
-/**
- * Node's fetch (undici) is most of a local call's cost: a WHATWG Request and a teed body stream
- * per request, web streams for the response. node:http does the same exchange for a fraction
- * (as the official SDK does). Not in Bun or Deno, whose node:http sits on their own fetch.
- */
-const runtime = globalThis as { process?: { versions?: { bun?: string }; getBuiltinModule?: unknown }; Deno?: unknown };
-const useNodeHttp = isNode && typeof runtime.process?.getBuiltinModule === "function" && !runtime.process.versions?.bun && !runtime.Deno;
 let nodeExchange: Exchange | undefined;
 let nodeExchangeLoading: Promise<Exchange> | undefined;
 
@@ -248,8 +227,8 @@ export function createSend(options: TransportOptions): Send {
     // global fetch, looked up per call so that it can be swapped.
     const exchange = options.fetch
       ? viaFetch(options.fetch)
-      : useNodeHttp
-        ? (nodeExchange ??= await (nodeExchangeLoading ??= import("./node-http.ts").then(({ createNodeExchange }) => createNodeExchange(refuse, redirectMessage))))
+      : loadNodeHttp
+        ? (nodeExchange ??= await (nodeExchangeLoading ??= loadNodeHttp().then(({ createNodeExchange }) => createNodeExchange())))
         : viaFetch(fetch);
 
     try {
@@ -265,8 +244,6 @@ export function createSend(options: TransportOptions): Send {
           answer = await guard(exchange(url, method, headers, body, signal, options.maxResponseBytes), signal);
         } catch (error) {
           if (signal?.aborted) throw signal.reason;
-          // The sender's own verdicts on an answer (redirect, too large) are final, not retried.
-          if (error instanceof CallAutomationError) throw error;
           failure = error;
         }
 
@@ -276,7 +253,9 @@ export function createSend(options: TransportOptions): Send {
             logger?.({ method, url: url.origin + url.pathname, attempt: n, status, ...entry });
           } catch {}
         };
-        const failed = answer && (status < 200 || status > 299) ? await loadFailure() : undefined;
+        const failed = answer && (status < 200 || status > 299 || answer.refused) ? await loadFailure() : undefined;
+        // The sender's own verdicts on an answer (redirect, too large) are final, not retried.
+        if (answer?.refused) throw new CallAutomationError(...failed!.refusalOf(answer, url, options.maxResponseBytes, ids(headers)));
         // Once per call: a second 401 with a brand-new token is the answer, not an expiry.
         if (credential.renew && !renewed && failed?.tokenRefused(answer!)) {
           renewed = true;

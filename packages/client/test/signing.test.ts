@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCallAutomationClient } from "@acs-connect/client";
-import { createAccessKeySigner, hashBody, nodeCrypto } from "../src/auth.ts";
+import { createAccessKeySigner, hashBody, webCrypto } from "../src/auth.ts";
+import { nodeCrypto } from "../src/platform.ts";
 import { CONNECTED, REQUEST, TEST_KEY, connectionString, json, startServer, verifyHmac, type Handler, type TestServer } from "./helpers/server.ts";
 
 const VECTOR = {
@@ -26,7 +27,7 @@ describe("HMAC-SHA256 test vector", () => {
     expect(nodeCrypto).not.toBeNull();
   });
 
-  for (const [backend, node] of [["node:crypto", nodeCrypto], ["Web Crypto", null]] as const) {
+  for (const [backend, node] of [["node:crypto", nodeCrypto!], ["Web Crypto", webCrypto]] as const) {
     for (const target of [VECTOR.https, VECTOR.loopback]) {
       it(`${backend} signs ${target.origin} exactly as the reference`, async () => {
         const sign = createAccessKeySigner(TEST_KEY, "accessKey", () => new Date(VECTOR.date), node);
@@ -78,9 +79,9 @@ describe("signing real requests", () => {
     vi.resetModules();
     Object.assign(process, { getBuiltinModule: undefined });
     try {
-      const auth = await import("../src/auth.ts");
+      const platform = await import("../src/platform.ts");
       const { createCallAutomationClient: create } = await import("../src/index.ts");
-      expect(auth.nodeCrypto).toBeNull();
+      expect(platform.nodeCrypto).toBeNull();
       await create({ connectionString: connectionString(server) }).connect(REQUEST);
     } finally {
       Object.assign(process, { getBuiltinModule: original });
