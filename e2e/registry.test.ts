@@ -22,7 +22,8 @@ import { dependencyClosure, publishInstalled } from "./lib/third-party.ts";
 import { startVerdaccio, type Registry } from "./lib/verdaccio.ts";
 
 const TSC = path.join(ROOT, "node_modules/typescript/bin/tsc");
-const STEP_TIMEOUT = 180_000;
+/** Each step (the release step is the longest: about 90 s under a full `pnpm test` on 2 cores) may take this long. */
+const STEP_TIMEOUT = 300_000;
 
 let work: string;
 let sandbox: PackageSandbox | undefined;
