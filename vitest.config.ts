@@ -1,5 +1,7 @@
+import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 const here = import.meta.dirname;
 
@@ -29,9 +31,48 @@ const INTEGRATION = [
 /** Tests of what is published: packed tarballs, a registry, a browser. They share one build (e2e/setup.ts). */
 const E2E = ["e2e/**/*.test.ts", "scripts/test/packages.test.ts", "packages/spec/test/reference.browser.test.ts"];
 
+/**
+ * The files that take longest, longest first. All projects share one pool, so the run ends when
+ * its last file does: these start first and the short files fill in around them. Vitest orders
+ * by the durations it recorded in the last run (node_modules/.vite); this list orders a fresh
+ * clone's first run, and only the order depends on it.
+ */
+const SLOW_FIRST = [
+  "scripts/test/contract-edits.integration.test.ts",
+  "e2e/registry.test.ts",
+  "packages/server/test/hostile.integration.test.ts",
+  "scripts/test/readme.test.ts",
+  "packages/spec/test/reference.browser.test.ts",
+  "scripts/test/generate.test.ts",
+  "packages/server/test/cli.test.ts",
+  "packages/server/test/mock-controls.integration.test.ts",
+];
+
+class SlowFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const recorded = (spec: TestSpecification) => this.ctx.cache.getFileTestResults(`${spec.project.name}:${path.relative(here, spec.moduleId)}`)?.duration;
+    const rank = (spec: TestSpecification) => {
+      const listed = SLOW_FIRST.indexOf(path.relative(here, spec.moduleId));
+      if (listed >= 0) return listed;
+      return spec.project.name === "unit" ? SLOW_FIRST.length + 1 : SLOW_FIRST.length;
+    };
+    if (files.every((spec) => recorded(spec) !== undefined)) return [...files].sort((a, b) => recorded(b)! - recorded(a)!);
+    return [...files].sort((a, b) => rank(a) - rank(b));
+  }
+}
+
+/**
+ * Workers: one per core plus one. Most integration and e2e files spend their time waiting for
+ * the processes they start (which use a core of their own), so one worker per core alone would
+ * leave a core idle; Vitest's default on 2 cores is a single worker.
+ */
+const WORKERS = Math.max(2, os.availableParallelism() + 1);
+
 export default defineConfig({
   resolve: { alias },
   test: {
+    maxWorkers: WORKERS,
+    sequence: { sequencer: SlowFirst },
     projects: [
       {
         resolve: { alias },
@@ -40,7 +81,16 @@ export default defineConfig({
           include: ["core/**/*.test.ts", "spec/test/**/*.test.ts", "generators/**/*.test.ts", "scripts/test/**/*.test.ts", "packages/*/test/**/*.test.ts"],
           exclude: [...INTEGRATION, ...E2E, "**/node_modules/**"],
           testTimeout: 30_000,
-          typecheck: { enabled: true, include: ["**/*.test-d.ts"], exclude: ["**/node_modules/**"], tsconfig: "./tsconfig.typecheck.json" },
+          hookTimeout: 30_000,
+          // Unit files start no processes and restore what global state they change, so they run
+          // in worker threads that keep their module graph from file to file instead of loading
+          // core, Ajv and the spec again for each.
+          pool: "threads",
+          isolate: false,
+          // One tsc pass over the whole tree (tsconfig.json includes the *.test-d.ts type tests):
+          // it reports the type tests and fails the run on a type error in any other file, so
+          // `pnpm test` needs no separate `tsc -p .`.
+          typecheck: { enabled: true, include: ["**/*.test-d.ts"], exclude: ["**/node_modules/**"], tsconfig: "./tsconfig.json" },
         },
       },
       {

@@ -10,5 +10,6 @@ console.log(`check:contract-edits: ${EDITS.map((edit) => edit.name).join("; ")}`
 const result = await checkContractEdits();
 for (const step of result.steps) console.log(`  ${step.code === 0 ? "ok  " : "FAIL"} ${step.command} (${(step.ms / 1000).toFixed(1)} s)${step.code === 0 ? "" : `\n${step.output.replace(/^/gm, "      ")}`}`);
 console.log(`  regenerated: ${result.regenerated.join(", ") || "nothing"}`);
+for (const edit of EDITS) console.log(`  ${edit.name}: reached ${result.reached[edit.name]?.join(", ") || "no regenerated file"}`);
 if (result.handEdited.length > 0) console.error(`  edited by something other than the tools: ${result.handEdited.join(", ")}`);
 process.exitCode = result.steps.every((step) => step.code === 0) && result.handEdited.length === 0 ? 0 : 1;

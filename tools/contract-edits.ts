@@ -1,9 +1,14 @@
 /**
  * The promise to an API team, checked: a contract change is an edit of spec/openapi.yaml and
  * nothing else. In a sandbox copy of the repository, the spec alone is edited the ways an API
- * team edits it; then `pnpm generate`, `pnpm spec:diff --changeset` and the tests that read the
- * contract (typecheck, check:generated, the changeset check and the unit project) must pass,
- * with every other file exactly as committed apart from what the tools regenerate.
+ * team edits it; then `pnpm generate`, `pnpm spec:diff --changeset` and what `pnpm test` runs
+ * apart from the integration and e2e projects (check:generated, the changeset check and the unit
+ * project, whose typecheck covers the whole tree) must pass, with every other file exactly as
+ * committed apart from what the tools regenerate.
+ *
+ * The four edits are applied together, in one sandbox: one regeneration and one test run check
+ * them all, and each edit names a marker that must reach the regenerated files, so that an edit
+ * which silently does nothing is caught.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -17,6 +22,8 @@ import { ROOT } from "./paths.ts";
 
 export interface ContractEdit {
   name: string;
+  /** Text the edit puts in the spec that must reach the bundled document and the generated types. */
+  marker: string;
   /** Applies the edit to the spec document (the YAML document model, so the rest of the text is kept). */
   apply(document: ReturnType<typeof parseDocument>, doc: any): void;
 }
@@ -33,6 +40,7 @@ function requestSchema(doc: any): string {
 export const EDITS: readonly ContractEdit[] = [
   {
     name: "a value added to an extensible enum",
+    marker: "valueAddedByTheCheck",
     apply(document, doc) {
       const name = Object.keys(doc.components.schemas).find((key) => enumOf(doc.components.schemas[key])?.extensible);
       if (!name) throw new Error("the spec has no extensible enum");
@@ -42,12 +50,14 @@ export const EDITS: readonly ContractEdit[] = [
   },
   {
     name: "an optional property added to the request",
+    marker: "noteAddedByTheCheck",
     apply(document, doc) {
       document.setIn(["components", "schemas", requestSchema(doc), "properties", "noteAddedByTheCheck"], { type: "string", description: "A property added by the contract-edit check." });
     },
   },
   {
     name: "a description changed",
+    marker: "Edited by the contract-edit check.",
     apply(document, doc) {
       const name = requestSchema(doc);
       document.setIn(["components", "schemas", name, "description"], `${doc.components.schemas[name].description ?? ""} Edited by the contract-edit check.`.trim());
@@ -55,6 +65,7 @@ export const EDITS: readonly ContractEdit[] = [
   },
   {
     name: "a new schema reached through a new optional property",
+    marker: "SchemaAddedByTheCheck",
     apply(document, doc) {
       document.setIn(["components", "schemas", "SchemaAddedByTheCheck"], {
         type: "object",
@@ -82,6 +93,8 @@ export interface CheckResult {
   handEdited: string[];
   /** Regenerated files that differ from the repository. */
   regenerated: string[];
+  /** For each edit (by name), the regenerated files that contain its marker. */
+  reached: Record<string, string[]>;
 }
 
 /** Applies `edits` to the spec in a sandbox, regenerates and runs the contract's tests there. */
@@ -97,18 +110,30 @@ export async function checkContractEdits(edits: readonly ContractEdit[] = EDITS)
     for (const edit of edits) edit.apply(document, document.toJS());
     await writeFile(specFile, document.toString({ lineWidth: 0 }));
 
-    const step = async (command: string, args: string[], timeoutMs: number) => {
+    const step = async (command: string, args: string[], timeoutMs: number): Promise<Step> => {
       const started = performance.now();
       const result = await run("pnpm", args, { cwd: sandbox.root, timeoutMs, env: { ...process.env, CI: "1", FORCE_COLOR: "0" } });
-      steps.push({ command, code: result.code ?? 1, output: `${result.stdout}${result.stderr}`.slice(-6000), ms: performance.now() - started });
-      return result.code === 0;
+      return { command, code: result.code ?? 1, output: `${result.stdout}${result.stderr}`.slice(-6000), ms: performance.now() - started };
     };
-    (await step("pnpm generate", ["generate"], 300_000)) &&
-      (await step("pnpm spec:diff --changeset", ["spec:diff", baseFile, "--changeset"], 60_000)) &&
-      (await step("pnpm typecheck", ["typecheck"], 300_000)) &&
-      (await step("pnpm check:generated", ["check:generated"], 120_000)) &&
-      (await step("pnpm spec:diff --changeset --check", ["spec:diff", baseFile, "--changeset", "--check"], 60_000)) &&
-      (await step("vitest --project unit", ["exec", "vitest", "run", "--project", "unit"], 300_000));
+    // Each group's commands are independent of one another (generate writes the generated
+    // folders, dist/ and the API reports; spec:diff --changeset only a .changeset file; the
+    // checks only read), so they run side by side; a group starts when the one before passed.
+    const groups: Array<Array<[string, string[], number]>> = [
+      [
+        ["pnpm generate", ["generate"], 300_000],
+        ["pnpm spec:diff --changeset", ["spec:diff", baseFile, "--changeset"], 60_000],
+      ],
+      [
+        ["pnpm check:generated", ["check:generated"], 120_000],
+        ["pnpm spec:diff --changeset --check", ["spec:diff", baseFile, "--changeset", "--check"], 60_000],
+        ["vitest --project unit", ["exec", "vitest", "run", "--project", "unit"], 300_000],
+      ],
+    ];
+    for (const group of groups) {
+      const results = await Promise.all(group.map(([command, args, timeoutMs]) => step(command, args, timeoutMs)));
+      steps.push(...results);
+      if (results.some((result) => result.code !== 0)) break;
+    }
 
     // What differs from the repository: the spec, the regenerated files, a changeset, or a hand edit.
     const regeneratedOutputs = new Set([...(await Promise.all(OUTPUT_FOLDERS.map((folder) => listFiles(path.join(sandbox.root, folder), sandbox.root)))).flat(), ...OUTPUT_FILES]);
@@ -121,7 +146,10 @@ export async function checkContractEdits(edits: readonly ContractEdit[] = EDITS)
       if (regeneratedOutputs.has(file) || /^packages\/[^/]+\/review\/[^/]+\.api\.md$/.test(file)) regenerated.push(file);
       else handEdited.push(file);
     }
-    return { steps, handEdited, regenerated };
+    const reached: Record<string, string[]> = {};
+    const texts = await Promise.all(regenerated.map(async (file) => [file, await readFile(path.join(sandbox.root, file), "utf8")] as const));
+    for (const edit of edits) reached[edit.name] = texts.filter(([, text]) => text.includes(edit.marker)).map(([file]) => file);
+    return { steps, handEdited, regenerated, reached };
   } finally {
     await sandbox.remove();
   }

@@ -1,10 +1,18 @@
 /**
  * A throw-away copy of the repository for tests that edit the spec or the generated folders:
  * sources are copied, node_modules folders are linked.
+ *
+ * The root node_modules is a folder of links to the repository's entries rather than one link,
+ * because of the stage cache in node_modules/.cache: a sandbox's `pnpm generate` records the
+ * state of the sandbox's dist/ under the same keys as the repository's, and through a shared
+ * cache it would tell the repository's next `pnpm generate` (or a test's `pnpm dev`) that its
+ * packages are stale, so that they are rebuilt while other tests read them. The sandbox gets the
+ * cache's entries as hard links (a hit is still a hit); the pipeline writes an entry as a new
+ * file renamed into place, so what the sandbox records stays in the sandbox.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, readdir, rm, symlink } from "node:fs/promises";
+import { copyFile, cp, link, mkdir, mkdtemp, readdir, rm, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -22,10 +30,32 @@ export interface Sandbox {
   remove(): Promise<void>;
 }
 
+/** The caches under node_modules that runs write to: per sandbox (see the file comment). */
+const CACHES = new Set([".cache", ".vite", ".vite-temp"]);
+
+async function linkModules(real: string, modules: string): Promise<void> {
+  await mkdir(modules);
+  for (const entry of await readdir(real)) {
+    if (!CACHES.has(entry)) await symlink(path.join(real, entry), path.join(modules, entry));
+  }
+  if (existsSync(path.join(real, ".cache"))) await hardLinkTree(path.join(real, ".cache"), path.join(modules, ".cache"));
+}
+
+/** A copy of a folder whose files are hard links (copies where linking fails, e.g. across file systems). */
+async function hardLinkTree(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) await hardLinkTree(source, target);
+    else if (entry.isFile()) await link(source, target).catch(() => copyFile(source, target));
+  }
+}
+
 export async function createSandbox(): Promise<Sandbox> {
   const root = await mkdtemp(path.join(os.tmpdir(), "acs-connect-sandbox-"));
   await cp(ROOT, root, { recursive: true, filter: (source) => !SKIP.has(path.basename(source)) });
-  await symlink(path.join(ROOT, "node_modules"), path.join(root, "node_modules"));
+  await linkModules(path.join(ROOT, "node_modules"), path.join(root, "node_modules"));
   for (const entry of await readdir(path.join(ROOT, "packages"), { withFileTypes: true })) {
     const modules = path.join(ROOT, "packages", entry.name, "node_modules");
     if (entry.isDirectory() && existsSync(modules)) await symlink(modules, path.join(root, "packages", entry.name, "node_modules"));

@@ -51,27 +51,30 @@ export async function dependencyClosure(names: Iterable<string>, from: string): 
   return [...found.values()];
 }
 
-/** `npm pack` each package from (a copy of) its installed folder and `npm publish` the tarball to the registry in `env`. */
+/** `npm pack` the packages from (copies of) their installed folders, then `npm publish` each tarball to the registry in `env`. */
 export async function publishInstalled(packages: InstalledPackage[], workDir: string, env: NodeJS.ProcessEnv): Promise<void> {
-  await Promise.all(
+  // pnpm's store hard-links files with equal contents (index.d.mts and index.d.ts, say); npm
+  // pack records the second as a tar hard-link entry, which npm install then drops. A copy
+  // has one inode per file.
+  const copies = await Promise.all(
     packages.map(async (pkg) => {
-      // pnpm's store hard-links files with equal contents (index.d.mts and index.d.ts, say); npm
-      // pack records the second as a tar hard-link entry, which npm install then drops. A copy
-      // has one inode per file.
       const copy = path.join(workDir, "sources", pkg.name.replace("/", "__"));
       await cp(pkg.folder, copy, { recursive: true, filter: (source) => path.basename(source) !== "node_modules" });
-      // Lifecycle scripts are off: these are built packages, and their scripts expect their own repositories.
-      const { stdout } = await runOk("npm", ["pack", copy, "--pack-destination", workDir, "--ignore-scripts", "--json"], {
-        cwd: workDir,
-        env,
-        timeoutMs: 60_000,
-      });
-      const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
-      await runOk("npm", ["publish", path.join(workDir, filename), "--ignore-scripts", "--access", "public", "--tag", "latest", "--provenance=false"], {
-        cwd: workDir,
-        env,
-        timeoutMs: 60_000,
-      });
+      return copy;
     }),
+  );
+  // One npm for all the tarballs. Lifecycle scripts are off: these are built packages, and their
+  // scripts expect their own repositories.
+  const { stdout } = await runOk("npm", ["pack", ...copies, "--pack-destination", workDir, "--ignore-scripts", "--json"], { cwd: workDir, env, timeoutMs: 120_000 });
+  const tarballs = (JSON.parse(stdout) as Array<{ filename: string }>).map((item) => item.filename);
+  if (tarballs.length !== packages.length) throw new Error(`npm pack wrote ${tarballs.length} tarballs for ${packages.length} packages:\n${stdout}`);
+  await Promise.all(
+    tarballs.map((filename) =>
+      runOk("npm", ["publish", path.join(workDir, filename), "--ignore-scripts", "--access", "public", "--tag", "latest", "--provenance=false"], {
+        cwd: workDir,
+        env,
+        timeoutMs: 60_000,
+      }),
+    ),
   );
 }

@@ -21,6 +21,11 @@ export interface Registry {
    */
   env: NodeJS.ProcessEnv;
   output(): string;
+  /**
+   * The versions the registry holds of a package (empty when it does not know it), read from its
+   * HTTP API as the test user: what `npm view <name> versions` prints, without starting npm.
+   */
+  versions(name: string): Promise<string[]>;
   stop(): Promise<number | null>;
 }
 
@@ -125,7 +130,14 @@ export async function startVerdaccio(folder: string): Promise<Registry> {
       npm_config_globalconfig: emptyGlobal,
       npm_config_registry: url,
     });
-    return { url, npmrc, env, output: () => output, stop };
+    const token = body.token;
+    const versions = async (name: string) => {
+      const response = await fetch(`${url}${name.replace("/", "%2f")}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+      if (response.status === 404) return [];
+      if (!response.ok) throw new Error(`Verdaccio answered ${response.status} for ${name}: ${await response.text()}`);
+      return Object.keys(((await response.json()) as { versions?: Record<string, unknown> }).versions ?? {});
+    };
+    return { url, npmrc, env, output: () => output, versions, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -126,7 +126,7 @@ const BINS_RUN_HERE = new Set(["acs-connect-server"]);
 /** Commands not run here, each with the test that covers it or the reason it cannot run in one. */
 const COVERED_ELSEWHERE: Record<string, string> = {
   "script:test": "the test suite itself",
-  "script:typecheck": "the first step of `pnpm test`",
+  "script:typecheck": "`pnpm test` runs the same tsc pass in the unit project's typecheck (vitest.config.ts)",
   "script:check:generated": "a step of `pnpm test`; scripts/test/generate.test.ts checks its failure output",
   "script:generate": "scripts/test/generate.test.ts and scripts/test/docs.test.ts run it in a sandbox copy",
   "script:dev": "scripts/test/generate.test.ts runs `generate --watch` in a sandbox copy",
