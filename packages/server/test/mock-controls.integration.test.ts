@@ -12,6 +12,7 @@ import path from "node:path";
 import spec from "@acs-connect/spec";
 import { createCallAutomationClient } from "@acs-connect/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSandbox } from "../../../tools/sandbox.ts";
 import { responseValidators } from "../src/generated/validators/validators.gen.js";
 import { BODY, TARGET } from "./helpers.ts";
 
@@ -85,15 +86,28 @@ async function serve(args: string[], via: "bin" | "npx" = "bin", env: Record<str
     via === "bin"
       ? spawnTracked(process.execPath, [CLI, "--port", "0", ...args], PACKAGE, env)
       : spawnTracked("npx", ["--no-install", "acs-connect-server", "--port", "0", ...args], EXAMPLES, env);
-  const [url, pid] = await waitFor(
-    "the server to start",
-    () => {
-      const match = /url: +(http:\/\/127\.0\.0\.1:\d+)[\s\S]*pid: +(\d+)/.exec(running.output());
-      return match ? ([match[1]!, Number(match[2])] as const) : undefined;
-    },
-    running,
-  );
-  return { ...running, url, pid };
+  try {
+    const [url, pid] = await waitFor(
+      "the server to start",
+      () => {
+        const match = /url: +(http:\/\/127\.0\.0\.1:\d+)[\s\S]*pid: +(\d+)/.exec(running.output());
+        return match ? ([match[1]!, Number(match[2])] as const) : undefined;
+      },
+      running,
+    );
+    return { ...running, url, pid };
+  } catch (error) {
+    // A start-up that timed out may still have a server running under npx: stop the whole tree by PID.
+    await killTree(running);
+    throw error;
+  }
+}
+
+/** Stops a process and everything it started, by PID (afterAll's SIGKILL reaches only the wrapper). */
+async function killTree(running: Running): Promise<void> {
+  const pids = [running.child.pid!, ...descendants(running.child.pid!)];
+  for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
+  await running.exited;
 }
 
 async function stop(server: Running): Promise<void> {
@@ -505,11 +519,22 @@ describe("CLI hygiene", () => {
   });
 
   it("killing pnpm dev by PID leaves no child running", async () => {
-    const dev = spawnTracked("pnpm", ["dev"], ROOT);
-    await waitFor("the watch to start", () => (dev.output().includes("watch: watching") ? true : undefined), dev, 180_000);
-    const children = descendants(dev.child.pid!);
-    expect(children.length).toBeGreaterThan(0);
-    process.kill(dev.child.pid!, "SIGTERM");
-    await gone([dev.child.pid!, ...children], dev);
+    // In a sandbox copy and without the build: the watch's first run regenerates and would
+    // otherwise rewrite the checkout's generated files and dist/ while other tests read them.
+    const sandbox = await createSandbox();
+    try {
+      const dev = spawnTracked("pnpm", ["dev", "--no-build"], sandbox.root);
+      try {
+        await waitFor("the watch to start", () => (dev.output().includes("watch: watching") ? true : undefined), dev, 180_000);
+        const children = descendants(dev.child.pid!);
+        expect(children.length).toBeGreaterThan(0);
+        process.kill(dev.child.pid!, "SIGTERM");
+        await gone([dev.child.pid!, ...children], dev);
+      } finally {
+        if (alive(dev.child.pid!)) await killTree(dev);
+      }
+    } finally {
+      await sandbox.remove();
+    }
   }, 240_000);
 });
