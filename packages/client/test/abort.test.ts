@@ -102,9 +102,12 @@ describe("timeoutMs", () => {
     expect(server?.requests).toHaveLength(1);
   });
 
-  it("covers all attempts together, not each one", FAIL_FAST, async () => {
+  // Waits out its timeoutMs (1.5 s), so 10 s to fail on a hang. The budget must outlast the first
+  // attempt's round trip to this process's own server, which a loaded machine can slow by
+  // hundreds of milliseconds (300 ms once failed "during attempt 1" at load 15).
+  it("covers all attempts together, not each one", { timeout: 10_000 }, async () => {
     await silentServer((res) => json(res, 503, {}));
-    const client = createCallAutomationClient({ connectionString: connectionString(server!), timeoutMs: 300, retry: FAST });
+    const client = createCallAutomationClient({ connectionString: connectionString(server!), timeoutMs: 1_500, retry: FAST });
     await expect(client.connect(REQUEST)).rejects.toMatchObject({ name: "TimeoutError", message: expect.stringContaining("during attempt 2") });
     expect(server?.requests).toHaveLength(2);
   });
