@@ -7,6 +7,7 @@
 import { execFile } from "node:child_process";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSandbox, type Sandbox } from "../../../tools/sandbox.ts";
@@ -16,7 +17,20 @@ let sandbox: Sandbox;
 let spec: string;
 let original: string;
 
-const run = (args: string[] = []) => sandbox.script("spec-diff", args);
+let main: (argv: string[], io: { out(text: string): void; err(text: string): void }) => Promise<number>;
+
+/**
+ * Runs the command in this process, through the sandbox's copy of scripts/spec-diff.ts (whose
+ * paths are the sandbox's): a process per case would cost a Node start each.
+ */
+const run = async (args: string[] = []) => {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, { out: (text) => (stdout += text), err: (text) => (stderr += text) });
+  return { code, stdout, stderr };
+};
+/** Runs the command as a process, as `pnpm spec:diff` does: the entry point, its output and exit code. */
+const runProcess = (args: string[] = []) => sandbox.script("spec-diff", args);
 const inRepo = (args: string[]) => git("git", args, { cwd: sandbox.root });
 const pendingChangesets = async () => (await readdir(path.join(sandbox.root, ".changeset"))).filter((file) => file.endsWith(".md") && file !== "README.md");
 
@@ -24,6 +38,7 @@ beforeAll(async () => {
   sandbox = await createSandbox();
   spec = path.join(sandbox.root, "spec/openapi.yaml");
   original = await readFile(spec, "utf8");
+  ({ main } = (await import(pathToFileURL(path.join(sandbox.root, "scripts/spec-diff.ts")).href)) as { main: typeof main });
   // The tests decide which changesets are pending: none of the repository's own.
   for (const file of await pendingChangesets()) await rm(path.join(sandbox.root, ".changeset", file));
   await inRepo(["init", "-q", "-b", "main"]);
@@ -93,12 +108,14 @@ describe("after a release", () => {
     expect(JSON.parse(refs.stdout).bump).toBe("major");
     const reversed = await run(["HEAD", "@acs-connect/spec@1.0.0", "--json"]);
     expect(JSON.parse(reversed.stdout).changes[0].id).toBe("request-enum-value-added");
-    const file = await run(["spec/openapi.yaml", "HEAD"]);
+    // A file side is resolved from the working directory: a process in the sandbox.
+    const file = await runProcess(["spec/openapi.yaml", "HEAD"]);
+    expect(file.code, file.stderr).toBe(0);
     expect(file.stdout).toContain("No change to the contract.");
   });
 
   it("refuses a side that is neither a file nor a ref", async () => {
-    const bad = await run(["no-such-ref"]);
+    const bad = await runProcess(["no-such-ref"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('spec:diff: "no-such-ref" is neither a file nor a git ref (branch, tag or commit).\n');
   });
