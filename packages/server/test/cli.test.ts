@@ -8,17 +8,37 @@ import path from "node:path";
 import { CallAutomationClient, type CallAutomationClientOptions } from "@azure/communication-call-automation";
 import { CallAutomationError, createCallAutomationClient } from "@acs-connect/client";
 import { audioFormatValues } from "@acs-connect/types";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BODY, TARGET, send, signedHeaders } from "./helpers.ts";
 
 const here = import.meta.dirname;
 const ROOT = path.resolve(here, "../../..");
 const CLI = path.join(here, "../src/cli.ts");
 const children: ChildProcess[] = [];
+/** Servers shared by the tests of the file (each start costs a Node start with tsx). */
+const shared: ChildProcess[] = [];
 
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
 });
+afterAll(() => {
+  for (const child of shared.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
+/** Starts a server for the whole file, stopped after all its tests. */
+async function startShared(args: string[] = []): Promise<Started> {
+  const server = await start(args);
+  children.splice(children.indexOf(server.child), 1);
+  shared.push(server.child);
+  return server;
+}
+
+// The built-in mock, and the echo handler: tests that only send requests share them.
+let mock: Started;
+let echo: Started;
+beforeAll(async () => {
+  [mock, echo] = await Promise.all([startShared(), startShared(["--handler", "fixtures/echo-handler.mjs"])]);
+}, 60_000);
 
 interface Started {
   child: ChildProcess;
@@ -69,7 +89,7 @@ function post(server: Started, body: unknown) {
 
 describe("acs-connect-server", () => {
   it("prints its URL and a working connection string, and serves the mock", async () => {
-    const server = await start();
+    const server = mock;
     expect(server.output()).toContain("acs-connect-server: serving Connect (api-version 2025-05-15) with the built-in mock");
     expect(server.output()).toContain(`  url:               ${server.url}`);
     expect(Buffer.from(server.accessKey, "base64")).toHaveLength(32);
@@ -93,24 +113,32 @@ describe("acs-connect-server", () => {
     expect((await post({ ...fromFlag, accessKey: key }, BODY)).status).toBe(401);
   });
 
-  it("serves a --handler module", async () => {
-    const server = await start(["--handler", "fixtures/slow-handler.mjs"]);
-    expect(server.output()).toContain("with fixtures/slow-handler.mjs");
-    const answer = await post(server, { ...BODY, operationContext: "0" });
-    expect(answer.json).toEqual({ callConnectionId: "slow-0", callConnectionState: "connected", callbackUri: BODY.callbackUri });
-  });
+  describe("with a --handler module", () => {
+    // One server: the SIGTERM test, last, stops it.
+    let slow: Started;
+    beforeAll(async () => {
+      slow = await startShared(["--handler", "fixtures/slow-handler.mjs"]);
+    }, 60_000);
 
-  it("finishes requests in flight on SIGTERM, then exits 0", async () => {
-    const server = await start(["--handler", "fixtures/slow-handler.mjs"]);
-    const inFlight = post(server, { ...BODY, operationContext: "700" });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    server.child.kill("SIGTERM");
-    const answer = await inFlight;
-    expect(answer.status).toBe(200);
-    expect(answer.json.callConnectionId).toBe("slow-700");
-    expect(await server.exited).toBe(0);
-    expect(server.output()).toContain("acs-connect-server: SIGTERM received, finishing 1 request(s) in flight");
-    expect(server.output()).toContain("acs-connect-server: stopped");
+    it("serves a --handler module", async () => {
+      const server = slow;
+      expect(server.output()).toContain("with fixtures/slow-handler.mjs");
+      const answer = await post(server, { ...BODY, operationContext: "0" });
+      expect(answer.json).toEqual({ callConnectionId: "slow-0", callConnectionState: "connected", callbackUri: BODY.callbackUri });
+    });
+
+    it("finishes requests in flight on SIGTERM, then exits 0", async () => {
+      const server = slow;
+      const inFlight = post(server, { ...BODY, operationContext: "700" });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      server.child.kill("SIGTERM");
+      const answer = await inFlight;
+      expect(answer.status).toBe(200);
+      expect(answer.json.callConnectionId).toBe("slow-700");
+      expect(await server.exited).toBe(0);
+      expect(server.output()).toContain("acs-connect-server: SIGTERM received, finishing 1 request(s) in flight");
+      expect(server.output()).toContain("acs-connect-server: stopped");
+    });
   });
 
   it("refuses bad arguments with exit code 2, naming them", async () => {
@@ -135,7 +163,7 @@ describe("acs-connect-server", () => {
   });
 
   it("exits 1 with a clear message when the port is taken", async () => {
-    const first = await start();
+    const first = mock;
     const second = run(["--port", String(first.port)]);
     expect(await second.exited).toBe(1);
     expect(second.output()).toContain(`acs-connect-server: port ${first.port} on 127.0.0.1 is in use; choose another with --port`);
@@ -147,7 +175,7 @@ type SdkOptions = CallAutomationClientOptions & { apiVersion: string };
 
 describe("the official Azure SDK", () => {
   it("connects through acs-connect-server with its own signing and repeatability", async () => {
-    const server = await start(["--handler", "fixtures/echo-handler.mjs"]);
+    const server = echo;
     const client = new CallAutomationClient(`endpoint=${server.url}/;accesskey=${server.accessKey}`, {
       apiVersion: "2025-05-15",
       allowInsecureConnection: true,
@@ -175,7 +203,7 @@ describe("the official Azure SDK", () => {
   });
 
   it("gets the mock's subscriptions back", async () => {
-    const server = await start();
+    const server = mock;
     const client = new CallAutomationClient(`endpoint=${server.url}/;accesskey=${server.accessKey}`, {
       apiVersion: "2025-05-15",
       allowInsecureConnection: true,
@@ -189,7 +217,7 @@ describe("the official Azure SDK", () => {
   });
 
   it("gets the server's errors as RestErrors with the service's code", async () => {
-    const server = await start();
+    const server = mock;
     const wrongKey = Buffer.alloc(32, 9).toString("base64");
     const client = new CallAutomationClient(`endpoint=${server.url}/;accesskey=${wrongKey}`, {
       apiVersion: "2025-05-15",
@@ -203,7 +231,7 @@ describe("the official Azure SDK", () => {
 
 describe("@acs-connect/client", () => {
   it("connects through acs-connect-server, and a repeat with the same pair gets the same connection", async () => {
-    const server = await start(["--handler", "fixtures/echo-handler.mjs"]);
+    const server = echo;
     const client = createCallAutomationClient({ connectionString: `endpoint=${server.url}/;accesskey=${server.accessKey}` });
     const request = {
       callLocator: { kind: "roomCallLocator", roomId: "99434917639286209" },
@@ -218,7 +246,7 @@ describe("@acs-connect/client", () => {
   });
 
   it("gets the server's validation errors as CallAutomationError naming the field", async () => {
-    const server = await start();
+    const server = mock;
     const client = createCallAutomationClient({ connectionString: `endpoint=${server.url}/;accesskey=${server.accessKey}` });
     const error = await client
       .connect({
