@@ -23,9 +23,13 @@ const SKIP = new Set(["node_modules", "dist", ".git", ".tmp", "test-results"]);
 
 export interface Sandbox {
   root: string;
-  /** Runs a repository script (`scripts/<name>.ts`) with tsx; resolves even when it fails. */
+  /**
+   * Runs a repository script with node, as package.json does: `scripts/<name>.ts` with tsx's
+   * loader, or `scripts/<name>` on plain node when the name ends in `.mjs` (e.g. `generate.mjs`,
+   * what `pnpm generate` runs). Resolves even when it fails.
+   */
   script(name: string, args?: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
-  /** Starts a repository script and leaves it running. */
+  /** Starts a repository script (named as for `script`) and leaves it running. */
   start(name: string, args?: string[]): ChildProcess;
   remove(): Promise<void>;
 }
@@ -62,13 +66,14 @@ export async function createSandbox(): Promise<Sandbox> {
   }
   // node itself with tsx's loader (not the tsx binary, which runs node as a child): one process
   // per script, so stopping it cannot orphan anything.
-  const node = (script: string, args: string[]) => [process.execPath, ["--import", "tsx", script, ...args]] as const;
+  const node = (name: string, args: string[]) =>
+    (name.endsWith(".mjs") ? [process.execPath, [`scripts/${name}`, ...args]] : [process.execPath, ["--import", "tsx", `scripts/${name}.ts`, ...args]]) as readonly [string, string[]];
   const children: ChildProcess[] = [];
   return {
     root,
     async script(name, args = []) {
       try {
-        const { stdout, stderr } = await run(...node(`scripts/${name}.ts`, args), { cwd: root, timeout: 60_000 });
+        const { stdout, stderr } = await run(...node(name, args), { cwd: root, timeout: 60_000 });
         return { code: 0, stdout, stderr };
       } catch (error) {
         const failure = error as { code?: number; stdout?: string; stderr?: string };
@@ -76,7 +81,7 @@ export async function createSandbox(): Promise<Sandbox> {
       }
     },
     start(name, args = []) {
-      const child = spawn(...node(`scripts/${name}.ts`, args), { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(...node(name, args), { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
       children.push(child);
       return child;
     },

@@ -166,12 +166,12 @@ describe("the commands, in a sandbox copy", () => {
 
   it("pnpm generate prints a docs stage and writes the page into the built package; --no-build skips both", async () => {
     const page = path.join(sandbox.root, "packages/spec/dist/reference.html");
-    const skipped = await sandbox.script("generate", ["--no-build"]);
+    const skipped = await sandbox.script("generate.mjs", ["--no-build"]);
     expect(skipped.code, skipped.stderr).toBe(0);
     expect(skipped.stdout).not.toMatch(/^ {2}(build|docs) /m);
     expect(existsSync(page)).toBe(false);
 
-    const result = await sandbox.script("generate");
+    const result = await sandbox.script("generate.mjs");
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^ {2}build\s+\d+\.\d\d s {2}@acs-connect\/callbacks, @acs-connect\/client/m);
     // The sandbox shares node_modules (and so the stage cache) with the repository: the page is
