@@ -260,7 +260,9 @@ describe("the real spec", () => {
   });
 });
 
-describe("pnpm lint", () => {
+// Each test starts Node, tsx and Spectral (about 4 s of CPU): under the suite's load, or inside
+// check:contract-edits' sandbox run, that took up to 30 s.
+describe("pnpm lint", { timeout: 90_000 }, () => {
   const execute = promisify(execFile);
   // As package.json's `lint` script runs it: one Node with tsx's loader (the tsx binary would
   // start a second Node).
