@@ -42,15 +42,15 @@ export async function checkPackages(sandbox: PackageSandbox, reportRoot?: string
   await mkdir(destination, { recursive: true });
   const packages = await sandbox.packages();
   const packed = await Promise.all(packages.map((pkg) => packPackage(pkg.folder, destination)));
-  // attw runs as child processes while API Extractor (synchronous) and publint run here.
-  const attw = Promise.all(packed.map((item) => attwProblems(item)));
+  // attw, publint and API Extractor all run in this process (one load of each, TypeScript's included).
+  const attw = await Promise.all(packed.map((item) => attwProblems(item)));
   const publint = await Promise.all(packed.map((item) => publintProblems(item)));
   const api: PackageCheck["api"][] = [];
   for (const pkg of packages) {
     const { report, problems } = await extractApi(pkg.folder, pkg.dir);
     api.push({ problems, report, comparison: await compareReport(pkg.dir, report, reportRoot) });
   }
-  const attwResults = await attw;
+  const attwResults = attw;
   return packages.map((pkg, index) => ({
     pkg,
     packed: packed[index]!,
