@@ -3,6 +3,7 @@
  * arethetypeswrong. Each returns a list of problems, empty when the package is fine; any problem
  * fails `pnpm check:packages` and the packaging test.
  */
+import { realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { builtinModules, createRequire } from "node:module";
 import path from "node:path";
@@ -196,7 +197,8 @@ interface AttwUtils {
 }
 let attwCore: Promise<[AttwCore, AttwUtils]> | undefined;
 function loadAttwCore(): Promise<[AttwCore, AttwUtils]> {
-  const cli = createRequire(ATTW_BIN);
+  // From the CLI's real folder in pnpm's store, where its dependencies are linked.
+  const cli = createRequire(realpathSync(ATTW_BIN));
   const load = <T>(specifier: string) => import(pathToFileURL(cli.resolve(specifier)).href) as Promise<T>;
   attwCore ??= Promise.all([load<AttwCore>("@arethetypeswrong/core"), load<AttwUtils>("@arethetypeswrong/core/utils")]);
   return attwCore;
