@@ -6,6 +6,7 @@
  */
 import type { TestProject } from "vitest/node";
 import { createPackageSandbox } from "../tools/packages/sandbox.ts";
+import { ROOT } from "../tools/paths.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -15,7 +16,9 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const sandbox = await createPackageSandbox();
+  // The reference page of the working tree is reused when it shows the current spec (the
+  // sandbox checks that); else it is rendered here.
+  const sandbox = await createPackageSandbox({ pageFrom: ROOT });
   try {
     await sandbox.build();
   } catch (error) {

@@ -5,9 +5,11 @@
  * exactly the versions the workspace was tested with.
  */
 import { existsSync } from "node:fs";
-import { cp, readFile, realpath } from "node:fs/promises";
+import { cp, readdir, readFile, realpath } from "node:fs/promises";
 import path from "node:path";
-import { runOk } from "../../tools/packages/process.ts";
+import { create as createTar } from "tar";
+import { readPacked } from "../../tools/packages/tarball.ts";
+import type { Registry } from "./verdaccio.ts";
 
 export interface InstalledPackage {
   name: string;
@@ -51,30 +53,28 @@ export async function dependencyClosure(names: Iterable<string>, from: string): 
   return [...found.values()];
 }
 
-/** `npm pack` the packages from (copies of) their installed folders, then `npm publish` each tarball to the registry in `env`. */
-export async function publishInstalled(packages: InstalledPackage[], workDir: string, env: NodeJS.ProcessEnv): Promise<void> {
-  // pnpm's store hard-links files with equal contents (index.d.mts and index.d.ts, say); npm
-  // pack records the second as a tar hard-link entry, which npm install then drops. A copy
-  // has one inode per file.
-  const copies = await Promise.all(
+/**
+ * Packs the packages from (copies of) their installed folders and publishes each tarball to the
+ * registry through its HTTP API (the request `npm publish` makes), without starting npm: one npm
+ * process per package cost about a second of CPU each.
+ */
+export async function publishInstalled(packages: InstalledPackage[], workDir: string, registry: Pick<Registry, "publish">): Promise<void> {
+  // pnpm's store hard-links files with equal contents (index.d.mts and index.d.ts, say); a tar
+  // writer records the second as a hard-link entry, which npm install then drops. A copy has one
+  // inode per file.
+  await Promise.all(
     packages.map(async (pkg) => {
       const copy = path.join(workDir, "sources", pkg.name.replace("/", "__"));
       await cp(pkg.folder, copy, { recursive: true, filter: (source) => path.basename(source) !== "node_modules" });
-      return copy;
+      // What npm pack writes: every file under one top folder, package/. An installed folder
+      // holds exactly the files its published tarball had (node_modules left out above).
+      const tarball = path.join(workDir, `${pkg.name.replace("@", "").replace("/", "-")}-${pkg.version}.tgz`);
+      await createTar({ gzip: true, cwd: copy, prefix: "package", portable: true, file: tarball }, await readdir(copy));
+      const packed = await readPacked(tarball);
+      if (packed.manifest.name !== pkg.name || packed.manifest.version !== pkg.version) {
+        throw new Error(`${tarball} holds ${packed.manifest.name}@${packed.manifest.version}, not ${pkg.name}@${pkg.version}`);
+      }
+      await registry.publish(packed);
     }),
-  );
-  // One npm for all the tarballs. Lifecycle scripts are off: these are built packages, and their
-  // scripts expect their own repositories.
-  const { stdout } = await runOk("npm", ["pack", ...copies, "--pack-destination", workDir, "--ignore-scripts", "--json"], { cwd: workDir, env, timeoutMs: 120_000 });
-  const tarballs = (JSON.parse(stdout) as Array<{ filename: string }>).map((item) => item.filename);
-  if (tarballs.length !== packages.length) throw new Error(`npm pack wrote ${tarballs.length} tarballs for ${packages.length} packages:\n${stdout}`);
-  await Promise.all(
-    tarballs.map((filename) =>
-      runOk("npm", ["publish", path.join(workDir, filename), "--ignore-scripts", "--access", "public", "--tag", "latest", "--provenance=false"], {
-        cwd: workDir,
-        env,
-        timeoutMs: 60_000,
-      }),
-    ),
   );
 }

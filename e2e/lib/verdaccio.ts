@@ -8,7 +8,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { ROOT } from "../../tools/paths.ts";
+import { createHash } from "node:crypto";
 import { environmentWithoutNpmConfig, stopChild, waitFor } from "../../tools/packages/process.ts";
+import type { PackedPackage } from "../../tools/packages/tarball.ts";
 
 export interface Registry {
   /** e.g. http://127.0.0.1:41234/ */
@@ -26,6 +28,11 @@ export interface Registry {
    * HTTP API as the test user: what `npm view <name> versions` prints, without starting npm.
    */
   versions(name: string): Promise<string[]>;
+  /**
+   * Publishes a packed package as `npm publish <tarball>` would, with the request npm sends (one
+   * PUT of the package document with the tarball attached), as the test user, tagged latest.
+   */
+  publish(packed: Pick<PackedPackage, "bytes" | "manifest">): Promise<void>;
   stop(): Promise<number | null>;
 }
 
@@ -137,7 +144,36 @@ export async function startVerdaccio(folder: string): Promise<Registry> {
       if (!response.ok) throw new Error(`Verdaccio answered ${response.status} for ${name}: ${await response.text()}`);
       return Object.keys(((await response.json()) as { versions?: Record<string, unknown> }).versions ?? {});
     };
-    return { url, npmrc, env, output: () => output, versions, stop };
+    const publish = async ({ bytes, manifest }: Pick<PackedPackage, "bytes" | "manifest">) => {
+      const { name, version } = manifest;
+      const filename = `${name}-${version}.tgz`;
+      const document = {
+        _id: name,
+        name,
+        "dist-tags": { latest: version },
+        versions: {
+          [version]: {
+            ...manifest,
+            _id: `${name}@${version}`,
+            dist: {
+              shasum: createHash("sha1").update(bytes).digest("hex"),
+              integrity: `sha512-${createHash("sha512").update(bytes).digest("base64")}`,
+              tarball: `${url}${name}/-/${filename.replace(/^@[^/]+\//, "")}`,
+            },
+          },
+        },
+        access: "public",
+        _attachments: { [filename]: { content_type: "application/octet-stream", data: bytes.toString("base64"), length: bytes.length } },
+      };
+      const response = await fetch(`${url}${name.replace("/", "%2f")}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(document),
+        signal: AbortSignal.timeout(60_000),
+      });
+      if (!response.ok) throw new Error(`Verdaccio refused ${name}@${version}: ${response.status} ${await response.text()}`);
+    };
+    return { url, npmrc, env, output: () => output, versions, publish, stop };
   } catch (error) {
     await stop();
     throw error;

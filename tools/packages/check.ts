@@ -8,7 +8,7 @@ import path from "node:path";
 import { compareReport, describeReportChange, extractApi, type ReportComparison } from "./api-report.ts";
 import { attwProblems, manifestProblems, publintProblems, type AttwResult } from "./checks.ts";
 import type { PackageSandbox } from "./sandbox.ts";
-import { packPackage, type PackedPackage } from "./tarball.ts";
+import { packPackages, type PackedPackage } from "./tarball.ts";
 import type { WorkspacePackage } from "./workspace.ts";
 
 export interface PackageCheck {
@@ -41,16 +41,20 @@ export async function checkPackages(sandbox: PackageSandbox, reportRoot?: string
   const destination = path.join(sandbox.root, ".packed");
   await mkdir(destination, { recursive: true });
   const packages = await sandbox.packages();
-  const packed = await Promise.all(packages.map((pkg) => packPackage(pkg.folder, destination)));
-  // attw runs as child processes while API Extractor (synchronous) and publint run here.
-  const attw = Promise.all(packed.map((item) => attwProblems(item)));
+  const packed = await packPackages(
+    sandbox.root,
+    packages.map((pkg) => pkg.folder),
+    destination,
+  );
+  // attw, publint and API Extractor all run in this process (one load of each, TypeScript's included).
+  const attw = await Promise.all(packed.map((item) => attwProblems(item)));
   const publint = await Promise.all(packed.map((item) => publintProblems(item)));
   const api: PackageCheck["api"][] = [];
   for (const pkg of packages) {
     const { report, problems } = await extractApi(pkg.folder, pkg.dir);
     api.push({ problems, report, comparison: await compareReport(pkg.dir, report, reportRoot) });
   }
-  const attwResults = await attw;
+  const attwResults = attw;
   return packages.map((pkg, index) => ({
     pkg,
     packed: packed[index]!,

@@ -3,12 +3,14 @@
  * arethetypeswrong. Each returns a list of problems, empty when the package is fine; any problem
  * fails `pnpm check:packages` and the packaging test.
  */
-import { builtinModules } from "node:module";
+import { realpathSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { builtinModules, createRequire } from "node:module";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
 import { ROOT } from "../paths.ts";
-import { run } from "./process.ts";
 import type { PackedPackage } from "./tarball.ts";
 import { NODE_ENGINE, REPOSITORY_URL, SCOPE, type Manifest } from "./workspace.ts";
 
@@ -182,23 +184,47 @@ const ATTW_KINDS: Record<string, string> = {
 };
 
 /**
+ * @arethetypeswrong/core, the library the attw CLI runs, taken from the CLI's own dependencies
+ * (the version it pins), and loaded once per process: each CLI start loaded TypeScript again,
+ * about 2 s of CPU per package checked.
+ */
+interface AttwCore {
+  createPackageFromTarballData(tarball: Uint8Array): unknown;
+  checkPackage(pkg: unknown, options: { excludeEntrypoints?: string[] }): Promise<{ types: unknown; entrypoints?: Record<string, unknown>; problems?: AttwProblem[] }>;
+}
+interface AttwUtils {
+  groupProblemsByKind(problems: AttwProblem[]): Record<string, AttwProblem[]>;
+}
+let attwCore: Promise<[AttwCore, AttwUtils]> | undefined;
+function loadAttwCore(): Promise<[AttwCore, AttwUtils]> {
+  // From the CLI's real folder in pnpm's store, where its dependencies are linked.
+  const cli = createRequire(realpathSync(ATTW_BIN));
+  const load = <T>(specifier: string) => import(pathToFileURL(cli.resolve(specifier)).href) as Promise<T>;
+  attwCore ??= Promise.all([load<AttwCore>("@arethetypeswrong/core"), load<AttwUtils>("@arethetypeswrong/core/utils")]);
+  return attwCore;
+}
+
+/**
  * arethetypeswrong on the tarball with the "node16" profile: Node 16+ resolution from ESM and
  * from CJS, and bundlers (node10 is ignored: `engines` needs Node 20.19). Every problem fails.
  * Entry points that are plain assets (`./openapi.yaml`, `./reference.html`) are excluded: they
  * are files to read (`import.meta.resolve`/`require.resolve` and fs), not modules, so TypeScript
  * can never resolve them and attw would report NoResolution for a correct package. The manifest
  * check above still requires those files to be in the tarball.
+ *
+ * The analysis is what `attw <tarball> --format json` prints (its `analysis` and its
+ * `problems`, grouped by kind), made in this process by the CLI's library.
  */
 export async function attwProblems(packed: Pick<PackedPackage, "tarball" | "manifest">): Promise<AttwResult> {
   const excluded = assetSubpaths(packed.manifest);
-  const args = [ATTW_BIN, packed.tarball, "--format", "json", "--profile", "node16", "--no-color"];
-  if (excluded.length > 0) args.push("--exclude-entrypoints", ...excluded);
-  const result = await run(process.execPath, args, { cwd: path.dirname(packed.tarball), timeoutMs: 60_000 });
   let parsed: { analysis?: { entrypoints?: Record<string, unknown> }; problems?: Record<string, AttwProblem[]> };
   try {
-    parsed = JSON.parse(result.stdout);
-  } catch {
-    return { problems: [`attw did not produce JSON (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`], entrypoints: [], excluded };
+    const [core, utils] = await loadAttwCore();
+    const pkg = core.createPackageFromTarballData(new Uint8Array(await readFile(packed.tarball)));
+    const analysis = await core.checkPackage(pkg, excluded.length > 0 ? { excludeEntrypoints: excluded } : {});
+    parsed = { analysis, ...(analysis.types ? { problems: utils.groupProblemsByKind(analysis.problems ?? []) } : {}) };
+  } catch (error) {
+    return { problems: [`attw could not check ${packed.tarball}: ${error instanceof Error ? error.message : String(error)}`], entrypoints: [], excluded };
   }
   // The JSON lists every resolution; the node16 profile leaves node10 out of the verdict.
   const problems = Object.values(parsed.problems ?? {})
