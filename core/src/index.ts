@@ -12,3 +12,4 @@ export * from "./polymorphism.ts";
 export * from "./json-schema.ts";
 export * from "./runtime.ts";
 export * from "./callbacks.ts";
+export * from "./projection.ts";

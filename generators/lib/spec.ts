@@ -4,7 +4,6 @@
  * watch mode), and the one header wording of generated files.
  */
 import { readFile } from "node:fs/promises";
-import { parse } from "yaml";
 import { SPEC_FILE, relative } from "../../tools/paths.ts";
 
 export type Files = Map<string, string>;
@@ -25,7 +24,22 @@ export interface Spec {
 
 export async function readSpec(file = SPEC_FILE): Promise<Spec> {
   const text = await readFile(file, "utf8");
-  return { file, text, doc: parse(text) };
+  // Loaded here, not at the top: the pipeline imports this module and parses the spec only when a stage needs it.
+  const { parse } = await import("yaml");
+  return { file, text, doc: frozen(parse(text)) };
+}
+
+/**
+ * The value, deeply frozen. The generators share one parsed document while they run: one that
+ * changed it would change what the others make, depending on which ran first (openapi-typescript
+ * adds properties to the document it is given, and did so once). Frozen, such a change throws.
+ */
+export function frozen<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) frozen(child);
+  }
+  return value;
 }
 
 /** What the pipeline needs to know of a generator without loading it (its config.ts). */
@@ -36,6 +50,12 @@ export interface GeneratorConfig {
   outputs: { folders?: readonly string[]; files?: readonly string[] };
   /** What its output depends on besides the spec and its own folder (repo-relative files or folders), for the cache key. */
   inputs?: readonly string[];
+  /**
+   * The part of the document the output depends on, when that is less than all of it: the
+   * generator renders from this alone, and the stage cache keys on it, so an edit elsewhere (a
+   * description, say) reuses the last output without running the generator.
+   */
+  reads?: (doc: unknown) => unknown;
   /** Whether the output depends on the built packages (runs after the build). */
   afterBuild?: boolean;
 }

@@ -10,7 +10,8 @@
  * discarded if the gate fails. Once the gate has passed, each generator's files are written as
  * soon as it ends (so the fast stages do not wait for the JVM; a generator that fails leaves the
  * others' files written). The reference page renders in a child process from the bundle while
- * the rest runs, and is written after the builds (a build empties dist/).
+ * the rest runs, the gate included (the child is stopped if the gate fails), and is written
+ * after the builds (a build empties dist/).
  */
 import diagnostics from "node:diagnostics_channel";
 import { createHash } from "node:crypto";
@@ -21,7 +22,7 @@ import { performance } from "node:perf_hooks";
 import type { LintResult } from "../../tools/lint.ts";
 import { ROOT, RULESET_FILE, SPEC_FILE, relative } from "../../tools/paths.ts";
 import { config as referenceConfig } from "../reference/config.ts";
-import type { Files, Spec, StageOutput } from "../lib/spec.ts";
+import { frozen, type Files, type Spec, type StageOutput } from "../lib/spec.ts";
 import { buildChanged, type BuildReport } from "./build.ts";
 import { CACHE_DIR, cacheKey, newHashRun, readCache, writeCache } from "./cache.ts";
 import { GENERATORS, type RegisteredGenerator } from "./generators.ts";
@@ -95,7 +96,7 @@ async function readSpecLazily(file: string): Promise<Spec> {
     get doc() {
       if (doc === undefined) {
         if (!parseYaml) throw new Error("the spec's document was read before the YAML parser was loaded (loadYaml)");
-        doc = parseYaml(text);
+        doc = frozen(parseYaml(text));
       }
       return doc;
     },
@@ -115,12 +116,22 @@ interface CachedStage {
 /** One generator's output, from the cache or by running it. */
 export async function runGenerator(generator: RegisteredGenerator, spec: Spec): Promise<StageOutput & { cached: boolean }> {
   const { config } = generator;
-  const key = await cacheKey([spec.text, relative(spec.file), config.name], [`generators/${config.name}`, "generators/lib", ...(config.inputs ?? [])]);
-  const cached = await readCache<CachedStage>(config.name, key);
+  const code = [`generators/${config.name}`, "generators/lib", ...(config.inputs ?? [])];
+  // Keyed by the spec's text first (a hit needs no YAML parse), then, for a generator that reads
+  // only part of the document, by that part.
+  const keys = [await cacheKey([spec.text, relative(spec.file), config.name], code)];
+  let cached = await readCache<CachedStage>(config.name, keys[0]!);
+  if (!cached && config.reads) {
+    await loadYaml();
+    keys.push(await cacheKey([JSON.stringify(config.reads(spec.doc) ?? null), relative(spec.file), config.name], code));
+    cached = await readCache<CachedStage>(config.name, keys[1]!);
+    if (cached) await writeCache(config.name, keys[0]!, cached);
+  }
   if (cached) return { files: new Map(cached.files), summary: cached.summary, cached: true };
   await loadYaml();
   const output = await (await generator.load()).generate(spec);
-  await writeCache(config.name, key, { files: [...output.files], summary: output.summary, ...(output.jvmMs !== undefined ? { jvmMs: output.jvmMs } : {}) });
+  const entry: CachedStage = { files: [...output.files], summary: output.summary, ...(output.jvmMs !== undefined ? { jvmMs: output.jvmMs } : {}) };
+  await Promise.all(keys.map((key) => writeCache(config.name, key, entry)));
   return { ...output, cached: false };
 }
 
@@ -172,7 +183,7 @@ export async function warmUp(): Promise<void> {
     loadYaml(),
     ...GENERATORS.map((generator) => generator.load()),
     import("tsdown"),
-    import("typescript"),
+    import("../lib/typescript.ts"),
   ]);
 }
 
@@ -212,17 +223,26 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
     writes.push(passed.then((ok) => (ok ? commit(output.files, folders, files) : [])));
     const bundled = output.files.get(BUNDLED_DOCUMENT);
     if (build && bundled !== undefined) {
-      docs = passed.then((ok) => (ok ? renderDocs(spec, bundled) : Promise.reject(new Error("the lint gate failed"))));
+      // Rendered without waiting for the gate (into the cache only; the page is written after
+      // the build), and stopped if the gate fails.
+      docs = renderDocs(bundled, rendering.signal);
       // Awaited (and its failure reported) after the build; a run stopped before that must not see it as unhandled.
       docs.catch(() => {});
     }
   };
+  const rendering = new AbortController();
   const pending: StageReport[] = [];
   const generated = generateFiles(spec.file, (report) => pending.push(report), spec, onOutput);
   generated.catch(() => {});
-  const gate = await lint;
+  // The build's modules load while the gate still runs (this thread is idle once the generators are done).
+  const builder = build ? generated.then(() => import("tsdown")).catch(() => undefined) : undefined;
+  const gate = await lint.catch((error: unknown) => {
+    rendering.abort();
+    throw error;
+  });
   if (gate.value.results.length > 0) {
-    await generated.catch(() => {});
+    rendering.abort();
+    await Promise.allSettled([generated, docs, builder]);
     throw new LintFailure(gate.value.results);
   }
   onStage({ stage: "lint", ms: gate.ms, summary: `${relative(spec.file)} passes the gate`, cached: gate.value.cached });
@@ -288,12 +308,12 @@ interface RenderedPage {
  * page (2.5 MB) in a file of its own beside a small entry with its hash, so that a run where the
  * page on disk is already the right one reads no more than that page.
  */
-async function renderDocs(spec: Spec, bundled: string): Promise<RenderedPage> {
+async function renderDocs(bundled: string, signal: AbortSignal): Promise<RenderedPage> {
   const started = performance.now();
   const key = await cacheKey([bundled], [`generators/${referenceConfig.name}`, ...(referenceConfig.inputs ?? [])]);
   const pageFile = path.join(CACHE_DIR, `${referenceConfig.name}-${key}.html`);
   const cached = await readCache<{ sha256: string; bytes: number }>(`${referenceConfig.name}-page`, key);
-  const render = async () => (await import("../reference/index.ts")).renderReference(JSON.parse(bundled));
+  const render = async () => (await import("../reference/index.ts")).renderReference(JSON.parse(bundled), { signal });
   if (cached && existsSync(pageFile)) {
     const html = async () => {
       const text = await readFile(pageFile, "utf8").catch(() => undefined);
@@ -320,7 +340,7 @@ async function renderDocs(spec: Spec, bundled: string): Promise<RenderedPage> {
  * the surface, and reuses the report.
  */
 async function refreshApiReports(built: BuildReport["built"]): Promise<string> {
-  const { default: ts } = await import("typescript");
+  const { ts } = await import("../lib/typescript.ts");
   const { apiReportPath } = await import("../../tools/packages/workspace.ts");
   const lines: string[] = [];
   for (const pkg of built) {

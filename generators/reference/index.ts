@@ -208,7 +208,7 @@ function redoclyCli(): string {
  * Throws, with Redocly's output, when the render fails or the page would load anything from the
  * network.
  */
-export async function renderReference(bundled: unknown): Promise<RenderedReference> {
+export async function renderReference(bundled: unknown, options: { signal?: AbortSignal } = {}): Promise<RenderedReference> {
   const started = performance.now();
   const document = referenceDocument(bundled);
   const info = isObject(document.info) ? document.info : {};
@@ -240,6 +240,7 @@ export async function renderReference(bundled: unknown): Promise<RenderedReferen
           env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_COLOR: "1" },
           timeout: 60_000,
           maxBuffer: 16 * 1024 * 1024,
+          ...(options.signal ? { signal: options.signal } : {}),
         },
         (error, stdout, stderr) =>
           resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, output: `${stdout}${stderr}`, ...(error ? { error } : {}) }),

@@ -1,3 +1,4 @@
+import { isResponsePath, withoutDescriptions } from "../../core/src/projection.ts";
 import type { GeneratorConfig } from "../lib/spec.ts";
 
 /**
@@ -7,4 +8,7 @@ import type { GeneratorConfig } from "../lib/spec.ts";
 export const config: GeneratorConfig = {
   name: "stubs",
   outputs: { folders: ["packages/server/src/generated/stubs"] },
+  // The templates render operation summaries and response descriptions, and no other prose: the
+  // JVM is given the document without the rest, so a description edit reuses the stubs.
+  reads: (doc) => withoutDescriptions(doc, isResponsePath),
 };

@@ -3,12 +3,15 @@
  * `operations`) and, beside it, one named export per component schema: for each enum a runtime
  * list of its known values and the closed `Known…` union of them.
  */
-import openapiTS, { addJSDocComment, astToString, oapiRef, STRING, tsLiteral, tsUnion, type OpenAPITSOptions } from "openapi-typescript";
-import ts from "typescript";
+import type { OpenAPITSOptions } from "openapi-typescript";
+import type ts from "typescript";
 import { callbackEnvelopes, componentName, componentRef, enumOf, isExtensibleEnum, polymorphicBases, usedRef } from "../../core/src/index.ts";
 import { valuesName } from "../lib/names.ts";
 import { header, type Files, type Spec, type StageOutput } from "../lib/spec.ts";
+import { openapiTypescript, ts as typescript } from "../lib/typescript.ts";
 import { config } from "./config.ts";
+
+const { default: openapiTS, addJSDocComment, astToString, oapiRef, STRING, tsLiteral, tsUnion } = openapiTypescript;
 
 /*
  * Configuration of openapi-typescript.
@@ -30,7 +33,7 @@ import { config } from "./config.ts";
  * description the spec gives the property on the base instead ({@link describeDiscriminators}).
  */
 /** `string & {}`: any string, without swallowing the literal members in editors. */
-const ANY_OTHER_STRING = ts.factory.createParenthesizedType(ts.factory.createIntersectionTypeNode([STRING, ts.factory.createTypeLiteralNode([])]));
+const ANY_OTHER_STRING = typescript.factory.createParenthesizedType(typescript.factory.createIntersectionTypeNode([STRING, typescript.factory.createTypeLiteralNode([])]));
 
 /** Options passed to openapi-typescript. */
 export function openapiTypescriptOptions(doc: any): OpenAPITSOptions {
@@ -80,32 +83,34 @@ function discriminatorsBySubtype(doc: any): Map<string, SubtypeDiscriminator> {
 export function describeDiscriminators(nodes: readonly ts.Node[], doc: any): void {
   const bySubtype = discriminatorsBySubtype(doc);
   const nameOf = (member: ts.TypeElement) =>
-    member.name && (ts.isIdentifier(member.name) || ts.isStringLiteral(member.name)) ? member.name.text : undefined;
-  const components = nodes.find((node): node is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(node) && node.name.text === "components");
+    member.name && (typescript.isIdentifier(member.name) || typescript.isStringLiteral(member.name)) ? member.name.text : undefined;
+  const components = nodes.find((node): node is ts.InterfaceDeclaration => typescript.isInterfaceDeclaration(node) && node.name.text === "components");
   const schemas = components?.members.find((member) => nameOf(member) === "schemas");
-  if (!schemas || !ts.isPropertySignature(schemas) || !schemas.type || !ts.isTypeLiteralNode(schemas.type)) return;
+  if (!schemas || !typescript.isPropertySignature(schemas) || !schemas.type || !typescript.isTypeLiteralNode(schemas.type)) return;
   for (const schema of schemas.type.members) {
     const discriminator = bySubtype.get(nameOf(schema) ?? "");
     if (!discriminator) continue;
     const visit = (node: ts.Node): void => {
-      const comments = ts.getSyntheticLeadingComments(node);
+      const comments = typescript.getSyntheticLeadingComments(node);
       if (
-        ts.isPropertySignature(node) &&
+        typescript.isPropertySignature(node) &&
         nameOf(node) === discriminator.property &&
         comments?.some((comment) => comment.text.includes(ADDED_DISCRIMINATOR_DESCRIPTION))
       ) {
-        ts.setSyntheticLeadingComments(node, comments.filter((comment) => !comment.text.includes(ADDED_DISCRIMINATOR_DESCRIPTION)));
+        typescript.setSyntheticLeadingComments(node, comments.filter((comment) => !comment.text.includes(ADDED_DISCRIMINATOR_DESCRIPTION)));
         // openapi-typescript's own JSDoc writer, so the comment reads like every other one.
         addJSDocComment({ type: "string", enum: discriminator.values, description: discriminator.description }, node);
       }
-      ts.forEachChild(node, visit);
+      typescript.forEachChild(node, visit);
     };
     visit(schema);
   }
 }
 
 export async function generate(spec: Spec, root = config.outputs.folders![0]!): Promise<StageOutput> {
-  const ast = await openapiTS(spec.doc, openapiTypescriptOptions(spec.doc));
+  // A copy: openapi-typescript adds the discriminator property to each subtype of the document it
+  // is given, and the pipeline's generators share one parsed document.
+  const ast = await openapiTS(structuredClone(spec.doc), openapiTypescriptOptions(spec.doc));
   describeDiscriminators(ast, spec.doc);
   const files: Files = new Map([
     [`${root}/openapi.gen.ts`, `${header(spec, "//", config.name)}\n${astToString(ast)}`],

@@ -1,3 +1,4 @@
+import { withoutDescriptions } from "../../core/src/projection.ts";
 import type { GeneratorConfig } from "../lib/spec.ts";
 
 /**
@@ -9,6 +10,8 @@ export const config: GeneratorConfig = {
   name: "validators",
   outputs: { folders: ["packages/server/src/generated/validators", "packages/callbacks/src/generated/validators"] },
   inputs: ["core/src"],
+  // Validators keep no annotations: a description edit reuses them.
+  reads: (doc) => withoutDescriptions(doc),
 };
 
 /** Where the generated runtime module sits, relative to the validators' folder (it supplies the format checks). */

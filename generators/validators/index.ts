@@ -44,9 +44,9 @@ interface Table {
 }
 
 /** Standalone code of the tables, with the format checks taken from the generated runtime module. */
-function compile(spec: Spec, tables: Table[]): { js: string; dts: string } {
+function compile(spec: Spec, doc: unknown, tables: Table[]): { js: string; dts: string } {
   const ajv = new Ajv({ allErrors: true, strict: true, formats: ajvFormats, code: { source: true, esm: true, lines: true, formats: _`formats` } });
-  for (const table of tables) ajv.addSchema(toJsonSchema(spec.doc, { ...table.options, annotations: false }));
+  for (const table of tables) ajv.addSchema(toJsonSchema(doc, { ...table.options, annotations: false }));
   const exports: Record<string, string> = {};
   for (const table of tables) for (const name of table.schemas) exports[`${table.prefix}_${name}`] = `${table.options.id}#/definitions/${name}`;
   const code = standaloneCode.default(ajv, exports).replace(/^"use strict";/, "");
@@ -74,8 +74,10 @@ ${dts}`,
 
 export function generate(spec: Spec): StageOutput {
   const [serverRoot, callbacksRoot] = config.outputs.folders!;
-  const schemas = bodySchemas(spec.doc);
-  const server = compile(spec, [
+  // What the validators are made of (no prose: they keep no annotations), as the stage cache keys them.
+  const doc = config.reads!(spec.doc);
+  const schemas = bodySchemas(doc);
+  const server = compile(spec, doc, [
     { name: "requestValidators", prefix: "request", doc: "Validators of request bodies, by schema name.", schemas: [...schemas.request].sort(), options: { direction: "request", id: "urn:acs-connect:request" } },
     { name: "responseValidators", prefix: "response", doc: "Validators of response bodies, by schema name.", schemas: [...schemas.response].sort(), options: { direction: "response", id: "urn:acs-connect:response" } },
   ]);
@@ -83,10 +85,10 @@ export function generate(spec: Spec): StageOutput {
     [`${serverRoot}/validators.gen.js`, server.js],
     [`${serverRoot}/validators.gen.d.ts`, server.dts],
   ]);
-  const envelopes = callbackEnvelopes(spec.doc);
+  const envelopes = callbackEnvelopes(doc);
   const eventSchemas = [...new Set(envelopes.flatMap((envelope) => [envelope.base, ...envelope.events.map((event) => event.envelope)]))].sort();
   if (eventSchemas.length > 0) {
-    const callbacks = compile(spec, [
+    const callbacks = compile(spec, doc, [
       {
         name: "eventValidators",
         prefix: "event",

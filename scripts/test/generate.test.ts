@@ -62,6 +62,9 @@ describe("pnpm generate", () => {
     try {
       const result = await sandbox.script("generate.mjs", ["--no-build"]);
       expect(result.code, result.stderr).toBe(0);
+      // The generators that read no description (their config's `reads`) are not run again: no JVM.
+      for (const stage of ["stubs", "runtime", "validators"]) expect(result.stdout).toMatch(new RegExp(`^ {2}${stage}\\s+[\\d.]+ s {2}\\(unchanged\\)`, "m"));
+      expect(result.stdout).not.toMatch(/JVM/);
       const after = await generatedFiles();
 
       const again = await sandbox.script("generate.mjs", ["--no-build"]);
