@@ -95,7 +95,15 @@ export default defineConfig({
       },
       {
         resolve: { alias },
-        test: { name: "integration", include: INTEGRATION, exclude: ["**/node_modules/**"], testTimeout: 120_000, hookTimeout: 120_000 },
+        test: {
+          name: "integration",
+          include: INTEGRATION,
+          exclude: ["**/node_modules/**"],
+          // The tests start the packages' CLIs from their builds; this brings the builds up to date.
+          globalSetup: ["scripts/test/setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
       },
       {
         resolve: { alias },

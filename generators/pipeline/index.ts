@@ -146,11 +146,19 @@ export async function generateFiles(
   if (!spec) newHashRun();
   const source = spec ?? (await readSpecLazily(file));
   const started = performance.now();
-  // Started together: each reports when it ends, in the order of GENERATORS. Those that start a
-  // child process go first, and the others wait until it is started (or they are done).
+  // Those that start a child process go first; the others wait until it is started (or they are
+  // done), then run one after another in the order of GENERATORS. They share this thread, so side
+  // by side they would all end late; one by one, the bundle (which the reference page renders
+  // from) is made first and each stage's files are written as soon as it ends.
   const first = GENERATORS.map((generator) => (generator.startsProcess ? timed(() => runGenerator(generator, source)) : undefined));
-  const launched = first.some(Boolean) ? childStarted(first.filter((run) => run !== undefined)) : Promise.resolve();
-  const runs = GENERATORS.map((generator, index) => first[index] ?? launched.then(() => timed(() => runGenerator(generator, source))));
+  let previous: Promise<unknown> = first.some(Boolean) ? childStarted(first.filter((run) => run !== undefined)) : Promise.resolve();
+  const runs = GENERATORS.map((generator, index) => {
+    if (first[index]) return first[index];
+    // A stage that fails does not hold up the next.
+    const run = previous.catch(() => {}).then(() => timed(() => runGenerator(generator, source)));
+    previous = run;
+    return run;
+  });
   for (const [index, run] of runs.entries()) run.then(({ value }) => onOutput(GENERATORS[index]!, value), () => {});
   const stages: StageReport[] = [];
   const files: Files = new Map();

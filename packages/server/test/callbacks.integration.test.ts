@@ -1,6 +1,6 @@
 /**
- * The mock's callbacks end to end: the CLI (`node --import tsx src/cli.ts`) on a free loopback
- * port, a receiver built with createCallbackHandler + toNodeListener (@acs-connect/callbacks) on
+ * The mock's callbacks end to end: the CLI (`node bin/acs-connect-server.mjs`, the build) on a
+ * free loopback port, a receiver built with createCallbackHandler + toNodeListener (@acs-connect/callbacks) on
  * another that verifies the mock's JWTs through the mock's own OpenID configuration, and our
  * client connecting. Every delivered event is checked against the generated event validators
  * and parsed by the official SDK's parseCallAutomationEvent. Also: the controls that fail and
@@ -20,7 +20,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { eventValidators } from "../../callbacks/src/generated/validators/validators.gen.js";
 import { isLoopbackAddress, screenTarget } from "../src/mock-callbacks.ts";
 
-const CLI = path.join(import.meta.dirname, "../src/cli.ts");
+// The bin, which runs the build (brought up to date by the integration setup, scripts/test/setup.ts).
+const CLI = path.join(import.meta.dirname, "../bin/acs-connect-server.mjs");
 const AUDIENCE = "7d3c1f0e-0000-4000-8000-00000000e2e0";
 const children: ChildProcess[] = [];
 
@@ -43,9 +44,9 @@ interface Mock {
   exited: Promise<number | null>;
 }
 
-async function startMock(args: string[] = []): Promise<Mock> {
-  // node itself with tsx's loader: one process, whose PID is the server's.
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, "--port", "0", "--resource-id", AUDIENCE, ...args], {
+async function startMock(args: string[] = [], nodeArgs: string[] = []): Promise<Mock> {
+  // node itself: one process, whose PID is the server's.
+  const child = spawn(process.execPath, [...nodeArgs, CLI, "--port", "0", "--resource-id", AUDIENCE, ...args], {
     cwd: import.meta.dirname,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -452,7 +453,8 @@ describe("--log json, and shutdown", () => {
 
 describe("with --handler", () => {
   it("sends no callbacks, and refuses the callback controls with 422", async () => {
-    const mock = await startMock(["--no-auth", "--handler", path.join(import.meta.dirname, "fixtures/typescript-handler.ts")]);
+    // A TypeScript handler, run as the README says: under tsx's loader.
+    const mock = await startMock(["--no-auth", "--handler", path.join(import.meta.dirname, "fixtures/typescript-handler.ts")], ["--import", "tsx"]);
     const receiver = await startReceiver(mock);
     try {
       expect(mock.output()).not.toContain("callbacks:");

@@ -13,9 +13,10 @@ import { BODY, TARGET, send, signedHeaders } from "./helpers.ts";
 
 const here = import.meta.dirname;
 const ROOT = path.resolve(here, "../../..");
-const CLI = path.join(here, "../src/cli.ts");
+// The bin, which runs the build (brought up to date by the integration setup, scripts/test/setup.ts).
+const CLI = path.join(here, "../bin/acs-connect-server.mjs");
 const children: ChildProcess[] = [];
-/** Servers shared by the tests of the file (each start costs a Node start with tsx). */
+/** Servers shared by the tests of the file (each start costs a Node start). */
 const shared: ChildProcess[] = [];
 
 afterEach(() => {
@@ -51,8 +52,8 @@ interface Started {
 }
 
 function run(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  // node itself with tsx's loader: one process, so killing it cannot orphan the server.
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
+  // node itself running the bin: one process, so killing it cannot orphan the server.
+  const child = spawn(process.execPath, [CLI, ...args], {
     cwd: here,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -15,7 +15,8 @@ import { createConnectHandler, MemoryRepeatabilityStore, type LogEntry } from "@
 import { BODY, KEY, TARGET, repeatability, send, signedHeaders, startServer, wellFormedCredentialLines, type TestServer } from "./helpers.ts";
 
 const here = import.meta.dirname;
-const CLI = path.join(here, "../src/cli.ts");
+// The bin, which runs the build (brought up to date by the integration setup, scripts/test/setup.ts).
+const CLI = path.join(here, "../bin/acs-connect-server.mjs");
 
 const servers: TestServer[] = [];
 const children: ChildProcess[] = [];
@@ -115,7 +116,7 @@ function rssOf(pid: number): number {
 
 /** Starts the CLI under node with `nodeArgs`; resolves once it prints its connection string. */
 async function startCli(args: string[], env: Record<string, string | undefined> = {}, nodeArgs: string[] = []) {
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", CLI, "--port", "0", ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, "--port", "0", ...args], {
     cwd: here,
     env: { ...process.env, ACS_CONNECT_ACCESS_KEY: undefined, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -474,7 +475,7 @@ describe("6. logs stay useful under attack", () => {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
-    const help = spawn(process.execPath, ["--import", "tsx", CLI, "--help"], { cwd: here, stdio: ["ignore", "pipe", "pipe"] });
+    const help = spawn(process.execPath, [CLI, "--help"], { cwd: here, stdio: ["ignore", "pipe", "pipe"] });
     children.push(help);
     let usage = "";
     help.stdout!.on("data", (chunk) => (usage += chunk));

@@ -1,11 +1,11 @@
 /**
  * The mock's controls through the installed CLI, as a user runs it: the package's bin
- * (`bin/acs-connect-server.mjs`, which runs `dist/cli.mjs`) and the examples' `npx acs-connect-server`. Plain fetch without credentials
- * under --no-auth, each Prefer form, faults with our client, the request log, the admin listing,
+ * (`bin/acs-connect-server.mjs`, which runs `dist/cli.mjs`) and the examples' `npx
+ * acs-connect-server`. Plain fetch without credentials under --no-auth, each Prefer form, faults with our client, the request log, the admin listing,
  * and process hygiene (a wrapper killed by PID leaves no child running).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -19,32 +19,11 @@ import { BODY, TARGET } from "./helpers.ts";
 const here = import.meta.dirname;
 const ROOT = path.resolve(here, "../../..");
 const PACKAGE = path.resolve(here, "..");
-const BUILT = path.join(PACKAGE, "dist/cli.mjs");
-/** The package's bin, as npm links it. */
+/** The package's bin, as npm links it (its build is brought up to date by the integration setup, scripts/test/setup.ts). */
 const CLI = path.join(PACKAGE, "bin/acs-connect-server.mjs");
 const EXAMPLES = path.join(ROOT, "examples");
 const started: ChildProcess[] = [];
 
-/** The newest modification time under a folder, for "is dist older than src". */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
-  }
-  return latest;
-}
-
-beforeAll(() => {
-  // The tests drive the built bin, so a stale build would test old code.
-  let built = 0;
-  try {
-    built = statSync(BUILT).mtimeMs;
-  } catch {
-    built = 0;
-  }
-  if (built < newest(path.join(PACKAGE, "src"))) execFileSync("pnpm", ["run", "build"], { cwd: PACKAGE, stdio: "ignore" });
-}, 120_000);
 
 afterAll(() => {
   for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
