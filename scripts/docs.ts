@@ -5,12 +5,15 @@
  * Renders the API reference, a self-contained HTML page, from the bundled document of the
  * current spec (the same bundle `pnpm generate` writes to packages/spec/src/generated/) into
  * packages/spec/dist/reference.html, which @acs-connect/spec ships as
- * `@acs-connect/spec/reference.html`. `pnpm generate` renders it too, beside the package builds.
+ * `@acs-connect/spec/reference.html`. `pnpm generate` renders it too, beside the package builds,
+ * and both keep the page in the stage cache: a page for the same bundled document is not
+ * rendered again (`ACS_CONNECT_NO_CACHE=1` renders it anyway).
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { REFERENCE_FILE, formatSize, renderReference, writeReference } from "../generators/reference/index.ts";
+import { renderDocs } from "../generators/pipeline/index.ts";
+import { REFERENCE_FILE, formatSize, writeReference } from "../generators/reference/index.ts";
 import { generate as bundle } from "../generators/bundle/index.ts";
 import { readSpec } from "../generators/lib/spec.ts";
 import { relative } from "../tools/paths.ts";
@@ -34,9 +37,10 @@ try {
   const spec = await readSpec();
   const bundled = bundle(spec).files.get("packages/spec/src/generated/openapi.json");
   if (bundled === undefined) throw new Error("the bundle stage produced no openapi.json");
-  const { html, ms } = await renderReference(JSON.parse(bundled));
-  await writeReference(html, target);
-  console.log(`docs: ${relative(target)} (${formatSize(Buffer.byteLength(html))}, self-contained) from ${relative(spec.file)} in ${(ms / 1000).toFixed(2)} s`);
+  const page = await renderDocs(bundled);
+  await writeReference(await page.html(), target);
+  console.log(`docs: ${relative(target)} (${formatSize(page.bytes)}, self-contained) from ${relative(spec.file)} in ${(page.ms / 1000).toFixed(2)} s`);
+  if (page.cached) console.log("  (the page rendered earlier for this same document, from the stage cache)");
   console.log(`  open ${pathToFileURL(target).href}`);
 } catch (error) {
   console.error(`docs failed: ${error instanceof Error ? error.message : String(error)}`);

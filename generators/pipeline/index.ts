@@ -303,7 +303,7 @@ const formatSize = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 /
 
 const sha256 = (content: string | Buffer) => createHash("sha256").update(content).digest("hex");
 
-interface RenderedPage {
+export interface RenderedPage {
   /** The page's text (read from the cache when it came from there). */
   html(): Promise<string>;
   sha256: string;
@@ -317,12 +317,12 @@ interface RenderedPage {
  * page (2.5 MB) in a file of its own beside a small entry with its hash, so that a run where the
  * page on disk is already the right one reads no more than that page.
  */
-async function renderDocs(bundled: string, signal: AbortSignal): Promise<RenderedPage> {
+export async function renderDocs(bundled: string, signal?: AbortSignal): Promise<RenderedPage> {
   const started = performance.now();
   const key = await cacheKey([bundled], [`generators/${referenceConfig.name}`, ...(referenceConfig.inputs ?? [])]);
   const pageFile = path.join(CACHE_DIR, `${referenceConfig.name}-${key}.html`);
   const cached = await readCache<{ sha256: string; bytes: number }>(`${referenceConfig.name}-page`, key);
-  const render = async () => (await import("../reference/index.ts")).renderReference(JSON.parse(bundled), { signal });
+  const render = async () => (await import("../reference/index.ts")).renderReference(JSON.parse(bundled), signal ? { signal } : {});
   if (cached && existsSync(pageFile)) {
     const html = async () => {
       const text = await readFile(pageFile, "utf8").catch(() => undefined);
