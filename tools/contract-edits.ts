@@ -17,7 +17,7 @@ import { enumOf, operations, componentName, deref } from "../core/src/index.ts";
 import { OUTPUT_FILES, OUTPUT_FOLDERS } from "../generators/pipeline/generators.ts";
 import { listFiles } from "../generators/pipeline/output.ts";
 import { run } from "./packages/process.ts";
-import { createSandbox } from "./sandbox.ts";
+import { createSandbox, nodeScript } from "./sandbox.ts";
 import { ROOT } from "./paths.ts";
 
 export interface ContractEdit {
@@ -114,15 +114,11 @@ export async function checkContractEdits(edits: readonly ContractEdit[] = EDITS)
     // of CPU and adds nothing here): a package.json script's own `node ...` command line with the
     // arguments appended and node_modules/.bin first on PATH; `pnpm exec vitest` as vitest's bin
     // script, which sets the NODE_PATH that resolves the workspace packages from outside them.
-    const scripts = JSON.parse(await readFile(path.join(sandbox.root, "package.json"), "utf8")).scripts as Record<string, string>;
-    const script = (name: string, args: string[]): [string, string[]] => {
-      const line = /^node((?: [^\s&|;<>$`'"\\]+)+)$/.exec(scripts[name] ?? "");
-      if (!line) throw new Error(`package.json's ${name} script is \`${scripts[name]}\`, expected \`node <args>\``);
-      return [process.execPath, [...line[1]!.trim().split(" "), ...args]];
-    };
+    const script = (name: string, args: string[]) => nodeScript(sandbox.root, name, args);
     const bin = path.join(sandbox.root, "node_modules/.bin");
     const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`, CI: "1", FORCE_COLOR: "0" };
-    const step = async (command: string, [file, args]: [string, string[]], timeoutMs: number): Promise<Step> => {
+    const step = async (command: string, commandLine: [string, string[]] | Promise<[string, string[]]>, timeoutMs: number): Promise<Step> => {
+      const [file, args] = await commandLine;
       const started = performance.now();
       const result = await run(file, args, { cwd: sandbox.root, timeoutMs, env });
       return { command, code: result.code ?? 1, output: `${result.stdout}${result.stderr}`.slice(-6000), ms: performance.now() - started };
@@ -130,7 +126,7 @@ export async function checkContractEdits(edits: readonly ContractEdit[] = EDITS)
     // Each group's commands are independent of one another (generate writes the generated
     // folders, dist/ and the API reports; spec:diff --changeset only a .changeset file; the
     // checks only read), so they run side by side; a group starts when the one before passed.
-    const groups: Array<Array<[string, [string, string[]], number]>> = [
+    const groups: Array<Array<[string, [string, string[]] | Promise<[string, string[]]>, number]>> = [
       [
         ["pnpm generate", script("generate", []), 300_000],
         ["pnpm spec:diff --changeset", script("spec:diff", [baseFile, "--changeset"]), 60_000],

@@ -10,17 +10,14 @@ import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSandbox, type Sandbox } from "../../tools/sandbox.ts";
+import { createSandbox, nodeScript, type Sandbox } from "../../tools/sandbox.ts";
 
 let sandbox: Sandbox;
 let entry: string[];
 
 beforeAll(async () => {
   sandbox = await createSandbox();
-  const script = JSON.parse(await readFile(path.join(sandbox.root, "package.json"), "utf8")).scripts.generate as string;
-  const match = /^node (\S+)$/.exec(script);
-  if (!match) throw new Error(`package.json's generate script is \`${script}\`, expected \`node <file>\``);
-  entry = [match[1]!];
+  entry = (await nodeScript(sandbox.root, "generate"))[1];
 });
 afterAll(async () => {
   await sandbox.remove();

@@ -32,7 +32,8 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 describe("registryVersions", () => {
   it("lists the versions of a scoped package from its metadata, with the scope's slash escaped", async () => {
     expect(await registryVersions("@acs-connect/client", registry)).toEqual(["0.1.0", "0.2.0"]);
-    expect(requests.at(-1)!.headers["user-agent"]).not.toMatch(/^npm\//);
+    // The abbreviated metadata, which this module asks for (npm view asks for the full document).
+    expect(requests.at(-1)!.headers.accept).toContain("application/vnd.npm.install-v1+json");
   });
 
   it("is empty for a package the registry does not know", async () => {
@@ -43,6 +44,9 @@ describe("registryVersions", () => {
     const before = requests.length;
     // npm is refused too (this registry accepts nobody), and says so.
     await expect(registryVersions("private-package", registry)).rejects.toThrow(/npm view private-package versions --json/);
-    expect(requests.slice(before).some((request) => /^npm\//.test(String(request.headers["user-agent"])))).toBe(true);
+    const asked = requests.slice(before).map((request) => String(request.headers.accept));
+    expect(asked[0]).toContain("application/vnd.npm.install-v1+json");
+    // Then npm's own request, for the full document.
+    expect(asked.slice(1).some((accept) => !accept.includes("install-v1"))).toBe(true);
   });
 });
