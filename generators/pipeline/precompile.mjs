@@ -146,7 +146,8 @@ async function compile(name, entries) {
   // Earlier builds are no longer named by a manifest, but a long-running process (watch mode) may
   // still load chunks of one lazily: only those a day old go.
   for (const entry of await readdir(CACHE, { withFileTypes: true })) {
-    if (!entry.isDirectory() || entry.name === dir) continue;
+    // Only this entry's own earlier builds: another entry's current build may be as old.
+    if (!entry.isDirectory() || entry.name === dir || !entry.name.startsWith(`${name}-`)) continue;
     const old = await stat(path.join(CACHE, entry.name)).then((info) => Date.now() - info.mtimeMs > 86_400_000, () => false);
     if (old) await rm(path.join(CACHE, entry.name), { recursive: true, force: true }).catch(() => {});
   }

@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { lintFile, loadRuleset, type LintResult } from "../../tools/lint.ts";
 import { ROOT, SPEC_FILE } from "../../tools/paths.ts";
+import { nodeScript } from "../../tools/sandbox.ts";
 
 const fixture = (name: string) => path.join(ROOT, "spec/test/fixtures", `${name}.yaml`);
 
@@ -260,16 +261,15 @@ describe("the real spec", () => {
   });
 });
 
-// Each test starts Node, tsx and Spectral (about 4 s of CPU): under the suite's load, or inside
+// Each test starts Node and Spectral (about 2 s of CPU): under the suite's load, or inside
 // check:contract-edits' sandbox run, that took up to 30 s.
 describe("pnpm lint", { timeout: 90_000 }, () => {
   const execute = promisify(execFile);
-  // As package.json's `lint` script runs it: one Node with tsx's loader (the tsx binary would
-  // start a second Node).
-  const run = (args: string[], options: { cwd: string }) => execute(process.execPath, ["--import", "tsx", ...args], options);
+  // As package.json's `lint` script runs it (without pnpm).
+  const run = async (args: string[], options: { cwd: string }) => execute(...(await nodeScript(ROOT, "lint", args)), options);
 
   it("prints file:line:column findings and exits 1 on a bad document", async () => {
-    const failure = await run(["scripts/lint.ts", "spec/test/fixtures/acs-repeatability-headers.yaml"], { cwd: ROOT }).then(
+    const failure = await run(["spec/test/fixtures/acs-repeatability-headers.yaml"], { cwd: ROOT }).then(
       () => undefined,
       (error: { code: number; stdout: string; stderr: string }) => error,
     );
@@ -282,7 +282,7 @@ describe("pnpm lint", { timeout: 90_000 }, () => {
   });
 
   it("exits 0 on the real spec", async () => {
-    const { stdout } = await run(["scripts/lint.ts"], { cwd: ROOT });
+    const { stdout } = await run([], { cwd: ROOT });
     expect(stdout).toMatch(/^lint: spec\/openapi\.yaml passes \d+ rules/m);
   });
 });
