@@ -24,9 +24,10 @@ const SKIP = new Set(["node_modules", "dist", ".git", ".tmp", "test-results"]);
 export interface Sandbox {
   root: string;
   /**
-   * Runs a repository script with node, as package.json does: `scripts/<name>.ts` with tsx's
-   * loader, or `scripts/<name>` on plain node when the name ends in `.mjs` (e.g. `generate.mjs`,
-   * what `pnpm generate` runs). Resolves even when it fails.
+   * Runs a repository script with node, as package.json does: `scripts/<name>` on plain node
+   * when the name ends in `.mjs`; else its compiled entry `scripts/<name>.mjs` when there is one
+   * (`lint`, `spec-diff`, `check-generated`), or `scripts/<name>.ts` with tsx's loader. Resolves
+   * even when it fails.
    */
   script(name: string, args?: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Starts a repository script (named as for `script`) and leaves it running. */
@@ -76,10 +77,14 @@ export async function createSandbox(): Promise<Sandbox> {
     const modules = path.join(ROOT, "packages", entry.name, "node_modules");
     if (entry.isDirectory() && existsSync(modules)) await symlink(modules, path.join(root, "packages", entry.name, "node_modules"));
   }
-  // node itself with tsx's loader (not the tsx binary, which runs node as a child): one process
-  // per script, so stopping it cannot orphan anything.
-  const node = (name: string, args: string[]) =>
-    (name.endsWith(".mjs") ? [process.execPath, [`scripts/${name}`, ...args]] : [process.execPath, ["--import", "tsx", `scripts/${name}.ts`, ...args]]) as readonly [string, string[]];
+  // node itself (not the tsx binary, which runs node as a child): one process per script, so
+  // stopping it cannot orphan anything.
+  const node = (name: string, args: string[]): readonly [string, string[]] => {
+    if (name.endsWith(".mjs")) return [process.execPath, [`scripts/${name}`, ...args]];
+    // A command that runs compiled has its entry beside its source (scripts/generate.mjs for scripts/generate.ts).
+    if (existsSync(path.join(root, "scripts", `${name}.mjs`))) return [process.execPath, [`scripts/${name}.mjs`, ...args]];
+    return [process.execPath, ["--import", "tsx", `scripts/${name}.ts`, ...args]];
+  };
   const children: ChildProcess[] = [];
   return {
     root,

@@ -156,7 +156,7 @@ async function compile(name, entries) {
 
 /**
  * Imports the JavaScript build of `entries[0]` (repo-relative), building it first when any file
- * it is made of changed. The other entries (worker scripts) are built with it and can be looked
+ * it is made of changed, and resolves with its exports. The other entries (worker scripts) are built with it and can be looked
  * up through {@link COMPILED} (see workers.ts).
  * @param {string} name @param {readonly string[]} entries
  */
@@ -169,5 +169,5 @@ export async function runCompiled(name, entries) {
   Object.defineProperty(globalThis, COMPILED, { value: compiled, configurable: true });
   const main = compiled.get(path.join(ROOT, /** @type {string} */ (entries[0])));
   if (!main) throw new Error(`${entries[0]} was not built`);
-  await import(main.href);
+  return import(main.href);
 }
