@@ -6,18 +6,20 @@
  *
  *   1. `pnpm generate`: lint the spec, regenerate, build every package;
  *   2. `pnpm test`: type-check, check:generated, every test (packaging checks included);
- *   3. `changeset publish` to the registry npm is configured for (`npm config get registry`:
- *      .npmrc files and npm_config_* variables decide), skipping versions it already has;
+ *   3. `pnpm publish` of the packages whose version the registry lacks, to the registry npm is
+ *      configured for (`npm config get registry`: .npmrc files and npm_config_* variables
+ *      decide), `workspace:` ranges replaced by the real versions;
  *   4. checks that every version is now in the registry and prints what was published.
  *
  * It stops at the first failing step. `--dry-run` runs steps 1-2 and lists what step 3 would
  * publish; `--publish-only` skips steps 1-2 (to finish a publish that failed half-way after the
  * checks passed, or when the caller built and tested already, as the registry test does);
- * `--no-git-tag` does not create the `<name>@<version>` git tags changesets adds by default.
+ * `--no-git-tag` does not create the `<name>@<version>` git tags (the ones `changeset publish`
+ * would create, which `pnpm spec:diff` compares against).
  */
 import { spawnSync } from "node:child_process";
 import { ROOT } from "../tools/paths.ts";
-import { changesetPublish, configuredRegistry, pendingChangesets, registryVersions, releasePlan } from "../tools/packages/release.ts";
+import { configuredRegistry, publishPackages, pendingChangesets, registryVersions, releasePlan } from "../tools/packages/release.ts";
 
 const OPTIONS = ["--dry-run", "--publish-only", "--no-git-tag"];
 const args = process.argv.slice(2);
@@ -65,13 +67,13 @@ if (toPublish.length === 0) {
   process.exit(0);
 }
 if (dryRun) {
-  console.log("release --dry-run: stopping before `changeset publish`.");
+  console.log("release --dry-run: stopping before `pnpm publish`.");
   process.exit(0);
 }
 
-console.log("\n==> changeset publish");
-const code = await changesetPublish({ registry, gitTag });
-if (code !== 0) stop(`\`changeset publish\` failed (exit ${code}). Packages its output lists as published are in the registry; fix the cause and run \`pnpm release --publish-only\` to publish the rest.`, false);
+console.log("\n==> pnpm publish");
+const code = await publishPackages({ packages: toPublish, registry, gitTag });
+if (code !== 0) stop(`publishing failed (exit ${code}). Packages its output lists as published are in the registry; fix the cause and run \`pnpm release --publish-only\` to publish the rest.`, false);
 
 // Trust the registry, not the tool's log: every new version must now be there.
 const arrived = await Promise.all(toPublish.map(async (item) => (await registryVersions(item.name, registry)).includes(item.version)));
@@ -82,4 +84,4 @@ if (missing.length > 0) {
 }
 console.log(`\nrelease: published to ${registry}`);
 for (const item of toPublish) console.log(`  ${item.name}@${item.version}`);
-if (gitTag) console.log("release: changesets tagged the release; push the tags with `git push --follow-tags`.");
+if (gitTag) console.log("release: tagged the release; push the tags with `git push --follow-tags`.");

@@ -147,7 +147,7 @@ const COVERED_ELSEWHERE: Record<string, string> = {
   "script:check:packages": "scripts/test/packages.test.ts runs the same checks",
   "script:api:report": "scripts/test/packages.test.ts checks the committed reports",
   "pnpm:install": "the workspace install, done by `npm run setup` (not repeatable inside a test run)",
-  "pnpm:publish": "run by `changeset publish` during `pnpm release` (see e2e/registry.test.ts)",
+  "pnpm:publish": "run by `pnpm release` (see e2e/registry.test.ts)",
   "npm:config": "reads the user's npm configuration (which registry `pnpm release` publishes to)",
   install: "installs from the npm registry; the package names are checked above, their use by the snippets below",
 };

@@ -11,7 +11,7 @@ import { ROOT, SPEC_FILE, relative } from "../paths.ts";
 
 const run = promisify(execFile);
 
-/** Git tags that mark a release of the packages (made by `changeset publish`). */
+/** Git tags that mark a release of the packages (made by `pnpm release`, in changesets' form). */
 export const RELEASE_TAG_PATTERN = "@acs-connect/spec@*";
 
 export interface Side {
