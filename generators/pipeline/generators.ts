@@ -14,15 +14,16 @@ export interface RegisteredGenerator {
   config: GeneratorConfig;
   load(): Promise<{ generate(spec: Spec): StageOutput | Promise<StageOutput> }>;
   /**
-   * It starts a child process (the JVM): the pipeline lets it start that before the others load
-   * their modules, which hold this thread for a second (TypeScript) and would delay the child.
+   * Its output starts a child process: the JVM of the stubs, or the reference page's renderer,
+   * which renders the bundle. The pipeline runs these first, before the others load their
+   * modules, which hold this thread for a second (TypeScript) and would delay the child.
    */
   startsProcess?: boolean;
 }
 
 /** Generators whose output is committed (src/generated folders and README sections). */
 export const GENERATORS: readonly RegisteredGenerator[] = [
-  { config: bundle, load: () => import("../bundle/index.ts") },
+  { config: bundle, load: () => import("../bundle/index.ts"), startsProcess: true },
   { config: types, load: () => import("../types/index.ts") },
   { config: stubs, load: () => import("../stubs/index.ts"), startsProcess: true },
   { config: runtime, load: () => import("../runtime/index.ts") },

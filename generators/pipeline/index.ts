@@ -147,19 +147,22 @@ export async function generateFiles(
   if (!spec) newHashRun();
   const source = spec ?? (await readSpecLazily(file));
   const started = performance.now();
-  // Those that start a child process go first; the others wait until it is started (or they are
-  // done), then run one after another in the order of GENERATORS. They share this thread, so side
-  // by side they would all end late; one by one, the bundle (which the reference page renders
-  // from) is made first and each stage's files are written as soon as it ends.
-  const first = GENERATORS.map((generator) => (generator.startsProcess ? timed(() => runGenerator(generator, source)) : undefined));
-  let previous: Promise<unknown> = first.some(Boolean) ? childStarted(first.filter((run) => run !== undefined)) : Promise.resolve();
-  const runs = GENERATORS.map((generator, index) => {
-    if (first[index]) return first[index];
+  // One after another, in the order of GENERATORS, those whose output starts a child process
+  // first (the bundle, which the reference page renders from, then the stubs' JVM): each starts
+  // when the one before has started its child process or is done. They share this thread, so
+  // side by side they would all end late; one by one, each stage's files are written as soon as
+  // it ends, and the children start before the others load TypeScript (a second on this thread).
+  const order = [...GENERATORS.keys()].sort((a, b) => Number(Boolean(GENERATORS[b]!.startsProcess)) - Number(Boolean(GENERATORS[a]!.startsProcess)));
+  const runs: Array<Promise<{ value: StageOutput & { cached: boolean }; ms: number }>> = [];
+  let previous: Promise<unknown> = Promise.resolve();
+  for (const index of order) {
+    const generator = GENERATORS[index]!;
     // A stage that fails does not hold up the next.
-    const run = previous.catch(() => {}).then(() => timed(() => runGenerator(generator, source)));
-    previous = run;
-    return run;
-  });
+    const ready = previous.catch(() => {});
+    const run = ready.then(() => timed(() => runGenerator(generator, source)));
+    runs[index] = run;
+    previous = generator.startsProcess ? ready.then(() => childStarted([run])) : run;
+  }
   for (const [index, run] of runs.entries()) run.then(({ value }) => onOutput(GENERATORS[index]!, value), () => {});
   const stages: StageReport[] = [];
   const files: Files = new Map();
