@@ -366,7 +366,7 @@ async function refreshApiReports(built: BuildReport["built"]): Promise<string> {
       // API Extractor (a second or more to load) only when the surface changed. It runs the
       // TypeScript compiler for seconds: that gains from V8's optimizing compiler, which
       // `pnpm generate` starts without (scripts/generate.mjs says why), so it is switched on.
-      setFlagsFromString("--opt");
+      setFlagsFromString("--turbofan");
       const { extractApi } = await import("../../tools/packages/api-report.ts");
       const extracted = await extractApi(pkg.folder, pkg.dir);
       for (const problem of extracted.problems) console.warn(`  ${pkg.name}: ${problem}`);

@@ -222,7 +222,7 @@ export async function renderReference(bundled: unknown, options: { signal?: Abor
     await writeFile(input, `${JSON.stringify(document, null, 2)}\n`);
     const args = [
       // A one-off run of code that runs once: the optimizing compiler would cost more than it saves (about 10% of the CPU).
-      "--no-opt",
+      "--no-turbofan",
       redoclyCli(),
       "build-docs",
       input,

@@ -85,7 +85,7 @@ function existenceProblems(command: Command, resolution: Resolution): string[] {
     case "script": {
       const value = scripts[resolution.script];
       if (value === undefined) return [`the root package.json has no script "${resolution.script}"`];
-      // Past node's own options (`--import tsx`, `--no-opt`) to the file it runs.
+      // Past node's own options (`--import tsx`, `--no-turbofan`) to the file it runs.
       const file = /^(?:tsx|node)(?: --import \S+| --[\w-]+)* (\S+)/.exec(value)?.[1];
       return file && !existsSync(path.join(ROOT, file)) ? [`script "${resolution.script}" runs ${file}, which does not exist`] : [];
     }
