@@ -6,7 +6,7 @@
  * and parsed by the official SDK's parseCallAutomationEvent. Also: the controls that fail and
  * end a call, retries, the loopback rule, a slow receiver, bad tokens, and shutdown.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -19,9 +19,8 @@ import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from "jose
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { eventValidators } from "../../callbacks/src/generated/validators/validators.gen.js";
 import { isLoopbackAddress, screenTarget } from "../src/mock-callbacks.ts";
+import { CLI_BIN, outputMatch, spawnCollected, type Collected } from "./helpers.ts";
 
-// The bin, which runs the build (brought up to date by the integration setup, scripts/test/setup.ts).
-const CLI = path.join(import.meta.dirname, "../bin/acs-connect-server.mjs");
 const AUDIENCE = "7d3c1f0e-0000-4000-8000-00000000e2e0";
 const children: ChildProcess[] = [];
 
@@ -35,33 +34,17 @@ const connectExample = (() => {
 })();
 const ROOM = { callLocator: connectExample.callLocator };
 
-interface Mock {
-  child: ChildProcess;
+interface Mock extends Collected {
   pid: number;
   url: string;
   connectionString: string;
-  output: () => string;
-  exited: Promise<number | null>;
 }
 
 async function startMock(args: string[] = [], nodeArgs: string[] = []): Promise<Mock> {
   // node itself: one process, whose PID is the server's.
-  const child = spawn(process.execPath, [...nodeArgs, CLI, "--port", "0", "--resource-id", AUDIENCE, ...args], {
-    cwd: import.meta.dirname,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const deadline = Date.now() + 30_000;
-  let match: RegExpExecArray | null;
-  while (!(match = /connection string: (endpoint=(http:\/\/127\.0\.0\.1:\d+)\/;accesskey=\S+)[\s\S]*pid: +(\d+)/.exec(output))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the mock did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return { child, pid: Number(match[3]), url: match[2]!, connectionString: match[1]!, output: () => output, exited };
+  const running = spawnCollected(process.execPath, [...nodeArgs, CLI_BIN, "--port", "0", "--resource-id", AUDIENCE, ...args], { cwd: import.meta.dirname }, children);
+  const match = await outputMatch(running, /connection string: (endpoint=(http:\/\/127\.0\.0\.1:\d+)\/;accesskey=\S+)[\s\S]*pid: +(\d+)/, "the mock did not start");
+  return { ...running, pid: Number(match[3]), url: match[2]!, connectionString: match[1]! };
 }
 
 async function stopMock(mock: Mock): Promise<number | null> {

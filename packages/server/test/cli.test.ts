@@ -3,18 +3,16 @@
  * clients (our signer and the official Azure SDK) can use, loads handler modules, refuses bad
  * arguments, and shuts down on SIGTERM after finishing requests in flight.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import { CallAutomationClient, type CallAutomationClientOptions } from "@azure/communication-call-automation";
 import { CallAutomationError, createCallAutomationClient } from "@acs-connect/client";
 import { audioFormatValues } from "@acs-connect/types";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BODY, TARGET, send, signedHeaders } from "./helpers.ts";
+import { BODY, CLI_BIN, TARGET, outputMatch, send, signedHeaders, spawnCollected, type Collected } from "./helpers.ts";
 
 const here = import.meta.dirname;
 const ROOT = path.resolve(here, "../../..");
-// The bin, which runs the build (brought up to date by the integration setup, scripts/test/setup.ts).
-const CLI = path.join(here, "../bin/acs-connect-server.mjs");
 const children: ChildProcess[] = [];
 /** Servers shared by the tests of the file (each start costs a Node start). */
 const shared: ChildProcess[] = [];
@@ -41,42 +39,24 @@ beforeAll(async () => {
   [mock, echo] = await Promise.all([startShared(), startShared(["--handler", "fixtures/echo-handler.mjs"])]);
 }, 60_000);
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
+interface Started extends Collected {
   url: string;
   port: number;
   host: string;
   accessKey: string;
-  exited: Promise<number | null>;
 }
 
-function run(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function run(args: string[], env: Record<string, string> = {}): Collected {
   // node itself running the bin: one process, so killing it cannot orphan the server.
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: here,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  return spawnCollected(process.execPath, [CLI_BIN, ...args], { cwd: here, env: { ...process.env, ...env } }, children);
 }
 
 /** Starts the CLI; `key` is the access key it was given (and does not print), if any. */
 async function start(args: string[] = [], env: Record<string, string> = {}, key?: string): Promise<Started> {
-  const process = run(["--port", "0", ...args], env);
-  const deadline = Date.now() + 20_000;
-  let match: RegExpMatchArray | null = null;
-  while (!(match = /connection string: endpoint=(http:\/\/127\.0\.0\.1:(\d+))\/;accesskey=(\S+)/.exec(process.output()))) {
-    if (Date.now() > deadline || process.child.exitCode !== null) throw new Error(`server did not start:\n${process.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  const running = run(["--port", "0", ...args], env);
+  const match = await outputMatch(running, /connection string: endpoint=(http:\/\/127\.0\.0\.1:(\d+))\/;accesskey=(\S+)/, "server did not start", 20_000);
   const port = Number(match[2]);
-  return { ...process, url: match[1]!, port, host: `127.0.0.1:${port}`, accessKey: key ?? match[3]! };
+  return { ...running, url: match[1]!, port, host: `127.0.0.1:${port}`, accessKey: key ?? match[3]! };
 }
 
 function post(server: Started, body: unknown) {

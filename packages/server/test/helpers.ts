@@ -1,11 +1,13 @@
 /**
  * Test helpers: an HMAC signer written independently of the server (from the reference's
- * description of the scheme), servers on free loopback ports, and raw HTTP requests with full
- * control over the target, headers and body bytes.
+ * description of the scheme), servers on free loopback ports, raw HTTP requests with full
+ * control over the target, headers and body bytes, and the CLI as a process.
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, createHmac, randomUUID } from "node:crypto";
 import { request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { createConnectHandler, createNodeServer, closeGracefully, type ConnectHandlerOptions, type NodeServerOptions } from "@acs-connect/server";
 
 export const KEY = Buffer.alloc(32, 0x11).toString("base64");
@@ -135,4 +137,36 @@ export function wellFormedCredentialLines(): string {
     `x-ms-date: ${new Date().toUTCString()}\r\nx-ms-content-sha256: ${filler}\r\n` +
     `Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${filler}\r\n`
   );
+}
+
+/** The package's bin, as npm links it; it runs the build (brought up to date by the integration setup, scripts/test/setup.ts). */
+export const CLI_BIN = path.join(import.meta.dirname, "../bin/acs-connect-server.mjs");
+
+export interface Collected {
+  child: ChildProcess;
+  /** Everything it printed so far, stdout and stderr interleaved. */
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts a process with its output collected, and adds it to `started` (which the test file stops in its afterAll). */
+export function spawnCollected(command: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }, started: ChildProcess[]): Collected {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  started.push(child);
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+/** Waits until the process's output matches; fails with the output when it exits first or `ms` pass. */
+export async function outputMatch(running: Collected, pattern: RegExp, what: string, ms = 30_000): Promise<RegExpExecArray> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const match = pattern.exec(running.output());
+    if (match) return match;
+    if (Date.now() > deadline || running.child.exitCode !== null) throw new Error(`${what}:\n${running.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }

@@ -3,7 +3,7 @@
  * free loopback port, each with bounded loops. Every test here failed on the server before the
  * hardening it checks; a change that reopens a hole fails the suite.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
@@ -12,11 +12,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createConnectHandler, MemoryRepeatabilityStore, type LogEntry } from "@acs-connect/server";
-import { BODY, KEY, TARGET, repeatability, send, signedHeaders, startServer, wellFormedCredentialLines, type TestServer } from "./helpers.ts";
+import { BODY, CLI_BIN, KEY, TARGET, outputMatch, repeatability, send, signedHeaders, spawnCollected, startServer, wellFormedCredentialLines, type TestServer } from "./helpers.ts";
 
 const here = import.meta.dirname;
-// The bin, which runs the build (brought up to date by the integration setup, scripts/test/setup.ts).
-const CLI = path.join(here, "../bin/acs-connect-server.mjs");
 
 const servers: TestServer[] = [];
 const children: ChildProcess[] = [];
@@ -116,23 +114,10 @@ function rssOf(pid: number): number {
 
 /** Starts the CLI under node with `nodeArgs`; resolves once it prints its connection string. */
 async function startCli(args: string[], env: Record<string, string | undefined> = {}, nodeArgs: string[] = []) {
-  const child = spawn(process.execPath, [...nodeArgs, CLI, "--port", "0", ...args], {
-    cwd: here,
-    env: { ...process.env, ACS_CONNECT_ACCESS_KEY: undefined, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const deadline = Date.now() + 20_000;
-  let match: RegExpExecArray | null;
-  while (!(match = /connection string: endpoint=http:\/\/127\.0\.0\.1:(\d+)\/;accesskey=(\S+)/.exec(output))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`acs-connect-server did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  const running = spawnCollected(process.execPath, [...nodeArgs, CLI_BIN, "--port", "0", ...args], { cwd: here, env: { ...process.env, ACS_CONNECT_ACCESS_KEY: undefined, ...env } }, children);
+  const match = await outputMatch(running, /connection string: endpoint=http:\/\/127\.0\.0\.1:(\d+)\/;accesskey=(\S+)/, "acs-connect-server did not start", 20_000);
   const port = Number(match[1]);
-  return { child, port, host: `127.0.0.1:${port}`, printedKey: match[2]!, output: () => output };
+  return { child: running.child, port, host: `127.0.0.1:${port}`, printedKey: match[2]!, output: running.output };
 }
 
 describe("1. memory is bounded by bytes", () => {
@@ -475,11 +460,9 @@ describe("6. logs stay useful under attack", () => {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
-    const help = spawn(process.execPath, [CLI, "--help"], { cwd: here, stdio: ["ignore", "pipe", "pipe"] });
-    children.push(help);
-    let usage = "";
-    help.stdout!.on("data", (chunk) => (usage += chunk));
-    await new Promise((resolve) => help.once("exit", resolve));
+    const help = spawnCollected(process.execPath, [CLI_BIN, "--help"], { cwd: here }, children);
+    await help.exited;
+    const usage = help.output();
     expect(usage).toContain("--access-key-file <path>");
     expect(usage.replace(/\s+/g, " ")).toContain("can read it in the process list");
   });

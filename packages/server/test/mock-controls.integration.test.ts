@@ -4,7 +4,7 @@
  * acs-connect-server`. Plain fetch without credentials under --no-auth, each Prefer form, faults with our client, the request log, the admin listing,
  * and process hygiene (a wrapper killed by PID leaves no child running).
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,13 +14,11 @@ import { createCallAutomationClient } from "@acs-connect/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSandbox } from "../../../tools/sandbox.ts";
 import { responseValidators } from "../src/generated/validators/validators.gen.js";
-import { BODY, TARGET } from "./helpers.ts";
+import { BODY, CLI_BIN, TARGET, spawnCollected, type Collected } from "./helpers.ts";
 
 const here = import.meta.dirname;
 const ROOT = path.resolve(here, "../../..");
 const PACKAGE = path.resolve(here, "..");
-/** The package's bin, as npm links it (its build is brought up to date by the integration setup, scripts/test/setup.ts). */
-const CLI = path.join(PACKAGE, "bin/acs-connect-server.mjs");
 const EXAMPLES = path.join(ROOT, "examples");
 const started: ChildProcess[] = [];
 
@@ -29,20 +27,10 @@ afterAll(() => {
   for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 });
 
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+type Running = Collected;
 
 function spawnTracked(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Running {
-  const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "development", ...env } });
-  started.push(child);
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  return spawnCollected(command, args, { cwd, env: { ...process.env, NODE_ENV: "development", ...env } }, started);
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined, running: Running, ms = 30_000): Promise<T> {
@@ -63,7 +51,7 @@ interface Server extends Running {
 async function serve(args: string[], via: "bin" | "npx" = "bin", env: Record<string, string> = {}): Promise<Server> {
   const running =
     via === "bin"
-      ? spawnTracked(process.execPath, [CLI, "--port", "0", ...args], PACKAGE, env)
+      ? spawnTracked(process.execPath, [CLI_BIN, "--port", "0", ...args], PACKAGE, env)
       : spawnTracked("npx", ["--no-install", "acs-connect-server", "--port", "0", ...args], EXAMPLES, env);
   try {
     const [url, pid] = await waitFor(
@@ -162,7 +150,7 @@ describe("acs-connect-server --no-auth and --token", () => {
   });
 
   it("refuses --no-auth on a non-loopback host without --allow-remote-no-auth, in one line", async () => {
-    const refused = spawnTracked(process.execPath, [CLI, "--no-auth", "--host", "0.0.0.0", "--port", "0"], PACKAGE);
+    const refused = spawnTracked(process.execPath, [CLI_BIN, "--no-auth", "--host", "0.0.0.0", "--port", "0"], PACKAGE);
     expect(await refused.exited).toBe(2);
     expect(refused.output()).toContain("--no-auth on the non-loopback address 0.0.0.0");
     expect(refused.output().trim().split("\n")).toHaveLength(2);
@@ -454,20 +442,20 @@ describe("validation proxy", () => {
 
 describe("CLI hygiene", () => {
   it("--version prints the package version", () => {
-    const version = execFileSync(process.execPath, [CLI, "--version"], { encoding: "utf8" }).trim();
+    const version = execFileSync(process.execPath, [CLI_BIN, "--version"], { encoding: "utf8" }).trim();
     expect(version).toBe((JSON.parse(readFileSync(path.join(PACKAGE, "package.json"), "utf8")) as { version: string }).version);
   });
 
   it("an argument error is one line and a pointer to --help", async () => {
     for (const args of [["--colour"], ["--fail-rate", "2"], ["--latency", "9..1"], ["--log", "xml"]]) {
-      const run = spawnTracked(process.execPath, [CLI, ...args], PACKAGE);
+      const run = spawnTracked(process.execPath, [CLI_BIN, ...args], PACKAGE);
       expect(await run.exited).toBe(2);
       expect(run.output().trim().split("\n")).toEqual([expect.stringMatching(/^acs-connect-server: /), "Run acs-connect-server --help for the options."]);
     }
   });
 
   it("--handler x.ts explains how to run TypeScript, and the way it names works", async () => {
-    const run = spawnTracked(process.execPath, [CLI, "--handler", "test/fixtures/typescript-handler.ts"], PACKAGE);
+    const run = spawnTracked(process.execPath, [CLI_BIN, "--handler", "test/fixtures/typescript-handler.ts"], PACKAGE);
     expect(await run.exited).toBe(2);
     expect(run.output()).toContain("NODE_OPTIONS=--import=tsx npx acs-connect-server --handler test/fixtures/typescript-handler.ts");
     expect(run.output()).not.toContain("Unknown file extension");

@@ -15,11 +15,9 @@ import { createCallAutomationClient } from "@acs-connect/client";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisRepeatabilityStore } from "@acs-connect/server/redis";
-import { BODY, TARGET, send, signedHeaders } from "./helpers.ts";
+import { BODY, CLI_BIN, TARGET, send, signedHeaders } from "./helpers.ts";
 
 const here = import.meta.dirname;
-// The bin, which runs the build (brought up to date by the integration setup, scripts/test/setup.ts).
-const CLI = path.join(here, "../bin/acs-connect-server.mjs");
 const HANDLER = path.join(here, "fixtures/recording-handler.mjs");
 const REDIS_SERVER = process.env.REDIS_SERVER_PATH ?? "/usr/bin/redis-server";
 const LEASE_MS = 1500;
@@ -89,7 +87,7 @@ async function stopRedis(): Promise<void> {
 }
 
 async function startInstance(): Promise<Instance> {
-  const child = spawn(process.execPath, [CLI, "--port", "0", "--quiet", "--handler", HANDLER, "--redis", `redis://127.0.0.1:${redisPort}`, "--redis-lease-ms", String(LEASE_MS)], {
+  const child = spawn(process.execPath, [CLI_BIN, "--port", "0", "--quiet", "--handler", HANDLER, "--redis", `redis://127.0.0.1:${redisPort}`, "--redis-lease-ms", String(LEASE_MS)], {
     cwd: here,
     env: { ...process.env, ACS_CONNECT_ACCESS_KEY: KEY, ACS_RECORD_FILE: RECORD },
     stdio: ["ignore", "pipe", "pipe"],
