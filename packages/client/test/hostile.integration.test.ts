@@ -6,19 +6,12 @@
 import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CallAutomationError, createCallAutomationClient, type CallAutomationClientOptions } from "@acs-connect/client";
-import { CONNECTED, REQUEST, TEST_KEY, connectionString, json, startServer, type Handler, type TestServer } from "./helpers/server.ts";
+import { CONNECTED, REQUEST, TEST_KEY, connectionString, json, serveEachTest, type TestServer } from "./helpers/server.ts";
 
-const servers: TestServer[] = [];
-afterEach(async () => {
+const serve = serveEachTest();
+afterEach(() => {
   vi.restoreAllMocks();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
-
-const serve = async (handler: Handler): Promise<TestServer> => {
-  const server = await startServer(handler, TEST_KEY);
-  servers.push(server);
-  return server;
-};
 
 const clientOf = (server: TestServer, options: Partial<CallAutomationClientOptions> = {}) =>
   createCallAutomationClient({ connectionString: connectionString(server), retry: { baseDelayMs: 1, maxDelayMs: 5 }, ...options } as CallAutomationClientOptions);

@@ -6,19 +6,12 @@
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCallAutomationClient, type CallAutomationClientOptions, type FetchLike } from "@acs-connect/client";
-import { CONNECTED, REQUEST, TEST_KEY, connectionString, json, startServer, type Handler, type TestServer } from "./helpers/server.ts";
+import { CONNECTED, REQUEST, connectionString, json, serveEachTest, type TestServer } from "./helpers/server.ts";
 
-const servers: TestServer[] = [];
-afterEach(async () => {
+const serve = serveEachTest();
+afterEach(() => {
   vi.restoreAllMocks();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
-
-const serve = async (handler: Handler): Promise<TestServer> => {
-  const server = await startServer(handler, TEST_KEY);
-  servers.push(server);
-  return server;
-};
 
 // A wrapper, not the global itself: the fetch path is taken because a fetch is given.
 const viaFetch: FetchLike = (url, init) => fetch(url, init);

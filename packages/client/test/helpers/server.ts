@@ -6,6 +6,7 @@ import { createHash, createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { CallConnectionProperties } from "@acs-connect/types";
+import { afterEach } from "vitest";
 
 /** The test key of the reference test vector: 32 bytes of 0x11. */
 export const TEST_KEY = "ERERERERERERERERERERERERERERERERERERERERERE=";
@@ -82,6 +83,22 @@ export async function startServer(handler: Handler, accessKey?: string): Promise
 }
 
 /** Sends a JSON answer. */
+/**
+ * For a test file: a `serve(handler)` that starts a server with {@link TEST_KEY}, and closes
+ * every server it started after each test.
+ */
+export function serveEachTest(): (handler: Handler) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+  return async (handler) => {
+    const server = await startServer(handler, TEST_KEY);
+    servers.push(server);
+    return server;
+  };
+}
+
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers }).end(text);
