@@ -61,9 +61,12 @@ function config(folder: string): string {
     // No uplinks: a package that was not published here does not exist.
     "uplinks: {}",
     "packages:",
+    // As on npmjs.com, anyone may read the published (public) packages, and only the user may
+    // publish: `pnpm release` reads what the registry has anonymously, without starting npm.
     "  '@acs-connect/*':",
-    "    access: $authenticated",
+    "    access: $all",
     "    publish: $authenticated",
+    // The third-party packages stay behind the login, so the consumer's install uses the token.
     "  '**':",
     "    access: $authenticated",
     "    publish: $authenticated",
