@@ -5,7 +5,7 @@
  * changed since its last build, or its dist/ is not what that build wrote.
  */
 import { existsSync } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { publishedPackages, type WorkspacePackage } from "../../tools/packages/workspace.ts";
 import { cacheKey, readCache, writeCache } from "./cache.ts";
@@ -17,11 +17,26 @@ export async function buildablePackages(): Promise<BuiltPackage[]> {
   return (await publishedPackages()).filter((entry) => existsSync(path.join(entry.folder, "tsdown.config.ts")));
 }
 
+/**
+ * Files that are written into a dist/ after its build rather than by it: the reference page
+ * (the docs stage, `pnpm run docs`). tsdown empties dist/ before it builds, so a rebuild outside
+ * `pnpm generate` (the test suite's set-up, after a source or the lockfile changed) would leave
+ * @acs-connect/spec without its page; a rebuild keeps them instead.
+ */
+const WRITTEN_AFTER_BUILD = ["reference.html"];
+
 /** Builds the given packages (default: all) unconditionally. */
 export async function buildPackages(packages?: BuiltPackage[]): Promise<BuiltPackage[]> {
   const targets = packages ?? (await buildablePackages());
   const { build } = await import("tsdown");
-  await Promise.all(targets.map((target) => build({ cwd: target.folder, logLevel: "warn" })));
+  await Promise.all(
+    targets.map(async (target) => {
+      const kept = WRITTEN_AFTER_BUILD.map((name) => path.join(target.folder, "dist", name)).filter((file) => existsSync(file));
+      const contents = await Promise.all(kept.map((file) => readFile(file)));
+      await build({ cwd: target.folder, logLevel: "warn" });
+      await Promise.all(kept.map((file, index) => (existsSync(file) ? undefined : writeFile(file, contents[index]!))));
+    }),
+  );
   return targets;
 }
 
@@ -33,8 +48,7 @@ async function distState(folder: string): Promise<Record<string, [number, number
   for (const entry of await readdir(dist, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile()) continue;
     const file = path.join(entry.parentPath, entry.name);
-    // The reference page is written into @acs-connect/spec's dist/ after the build.
-    if (entry.name === "reference.html") continue;
+    if (WRITTEN_AFTER_BUILD.includes(entry.name)) continue;
     const info = await stat(file);
     state[path.relative(dist, file)] = [info.size, Math.round(info.mtimeMs)];
   }

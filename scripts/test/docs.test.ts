@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -18,6 +18,7 @@ import {
   referenceDocument,
   renderReference,
 } from "../../generators/reference/index.ts";
+import { run } from "../../tools/packages/process.ts";
 import { ROOT, SPEC_FILE } from "../../tools/paths.ts";
 import { createSandbox, type Sandbox } from "../../tools/sandbox.ts";
 
@@ -187,5 +188,14 @@ describe("the commands, in a sandbox copy", () => {
     // How long it took is a figure for `pnpm bench:generate`, not an assertion: on a shared
     // machine the same run takes 15 s or 30 s.
     expect(result.stdout).toMatch(/^generate: done in [\d.]+ s/m);
+
+    // A rebuild outside \`pnpm generate\` (the test suite's set-up, after a package's source
+    // changed) keeps the page that tsdown's emptying of dist/ would remove.
+    const index = path.join(sandbox.root, "packages/spec/src/index.ts");
+    await writeFile(index, `${await readFile(index, "utf8")}\nexport const editedByDocsTest = true;\n`);
+    const rebuild = await run(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", 'await (await import("./scripts/test/setup.ts")).default();'], { cwd: sandbox.root, timeoutMs: 60_000 });
+    expect(rebuild.code, rebuild.stderr).toBe(0);
+    expect(await readFile(path.join(sandbox.root, "packages/spec/dist/index.mjs"), "utf8")).toContain("editedByDocsTest");
+    expect(await readFile(page, "utf8")).toBe(html);
   }, 120_000);
 });
