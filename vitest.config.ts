@@ -68,6 +68,9 @@ class SlowFirst extends BaseSequencer {
  */
 const WORKERS = Math.max(2, os.availableParallelism() + 1);
 
+/** `pnpm typecheck`'s compiler (package.json), run by vitest as its typecheck pass's checker. */
+const TYPE_CHECKER = path.join(here, "tools/typecheck/node_modules/typescript/bin/tsc");
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -90,7 +93,8 @@ export default defineConfig({
           // One tsc pass over the whole tree (tsconfig.json includes the *.test-d.ts type tests):
           // it reports the type tests and fails the run on a type error in any other file, so
           // `pnpm test` needs no separate `tsc -p .`.
-          typecheck: { enabled: true, include: ["**/*.test-d.ts"], exclude: ["**/node_modules/**"], tsconfig: "./tsconfig.json" },
+          // The checker is TypeScript 7's native tsc, as `pnpm typecheck` runs it (tools/typecheck/README.md).
+          typecheck: { enabled: true, checker: TYPE_CHECKER, include: ["**/*.test-d.ts"], exclude: ["**/node_modules/**"], tsconfig: "./tsconfig.json" },
         },
       },
       {

@@ -73,9 +73,11 @@ export async function createSandbox(): Promise<Sandbox> {
   const root = await mkdtemp(path.join(os.tmpdir(), "acs-connect-sandbox-"));
   await cp(ROOT, root, { recursive: true, filter: (source) => !SKIP.has(path.basename(source)) });
   await linkModules(path.join(ROOT, "node_modules"), path.join(root, "node_modules"));
-  for (const entry of await readdir(path.join(ROOT, "packages"), { withFileTypes: true })) {
-    const modules = path.join(ROOT, "packages", entry.name, "node_modules");
-    if (entry.isDirectory() && existsSync(modules)) await symlink(modules, path.join(root, "packages", entry.name, "node_modules"));
+  // The other workspace packages' node_modules: the published packages' and the type checker's (tools/typecheck).
+  const packages = (await readdir(path.join(ROOT, "packages"), { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => `packages/${entry.name}`);
+  for (const folder of [...packages, "tools/typecheck"]) {
+    const modules = path.join(ROOT, folder, "node_modules");
+    if (existsSync(modules)) await symlink(modules, path.join(root, folder, "node_modules"));
   }
   // node itself (not the tsx binary, which runs node as a child): one process per script, so
   // stopping it cannot orphan anything.
