@@ -114,25 +114,42 @@ interface CachedStage {
   jvmMs?: number;
 }
 
+const cachedStage = (output: StageOutput): CachedStage => ({ files: [...output.files], summary: output.summary, ...(output.jvmMs !== undefined ? { jvmMs: output.jvmMs } : {}) });
+
 /** One generator's output, from the cache or by running it. */
 export async function runGenerator(generator: RegisteredGenerator, spec: Spec): Promise<StageOutput & { cached: boolean }> {
   const { config } = generator;
   const code = [`generators/${config.name}`, "generators/lib", ...(config.inputs ?? [])];
   // Keyed by the spec's text first (a hit needs no YAML parse), then, for a generator that reads
-  // only part of the document, by that part.
-  const keys = [await cacheKey([spec.text, relative(spec.file), config.name], code)];
-  let cached = await readCache<CachedStage>(config.name, keys[0]!);
-  if (!cached && config.reads) {
-    await loadYaml();
-    keys.push(await cacheKey([JSON.stringify(config.reads(spec.doc) ?? null), relative(spec.file), config.name], code));
-    cached = await readCache<CachedStage>(config.name, keys[1]!);
-    if (cached) await writeCache(config.name, keys[0]!, cached);
-  }
+  // only part of the document, by that part. A generator with `complete` keeps its rendering of
+  // that part apart from its files, which `complete` makes from the rendering and the spec.
+  const byText = await cacheKey([spec.text, relative(spec.file), config.name], code);
+  const cached = await readCache<CachedStage>(config.name, byText);
   if (cached) return { files: new Map(cached.files), summary: cached.summary, cached: true };
   await loadYaml();
-  const output = await (await generator.load()).generate(spec);
-  const entry: CachedStage = { files: [...output.files], summary: output.summary, ...(output.jvmMs !== undefined ? { jvmMs: output.jvmMs } : {}) };
-  await Promise.all(keys.map((key) => writeCache(config.name, key, entry)));
+  const byPart = config.reads ? await cacheKey([JSON.stringify(config.reads(spec.doc) ?? null), relative(spec.file), config.name], code) : undefined;
+  const renderings = `${config.name}-rendered`;
+  if (byPart !== undefined) {
+    const part = await readCache<CachedStage>(config.complete ? renderings : config.name, byPart);
+    if (part) {
+      const files = config.complete ? await config.complete(new Map(part.files), spec) : new Map(part.files);
+      const summary = config.complete ? `${part.summary} (descriptions filled into the last rendering)` : part.summary;
+      await writeCache(config.name, byText, { ...part, files: [...files], summary });
+      return { files, summary, cached: !config.complete };
+    }
+  }
+  const module = await generator.load();
+  let output: StageOutput;
+  if (config.complete) {
+    if (!module.renderProjection) throw new Error(`generators/${config.name} has a complete step in its config but exports no renderProjection`);
+    const rendered = await module.renderProjection(spec);
+    if (byPart !== undefined) await writeCache(renderings, byPart, cachedStage(rendered));
+    output = { ...rendered, files: await config.complete(rendered.files, spec) };
+  } else {
+    output = await module.generate(spec);
+    if (byPart !== undefined) await writeCache(config.name, byPart, cachedStage(output));
+  }
+  await writeCache(config.name, byText, cachedStage(output));
   return { ...output, cached: false };
 }
 
@@ -347,20 +364,17 @@ export async function renderDocs(bundled: string, signal?: AbortSignal): Promise
 
 /**
  * Rewrites the committed API report of every rebuilt package whose public surface changed. API
- * Extractor takes seconds per package, so a report is keyed by the package's declarations with
- * comments and whitespace removed: a description edit changes the declarations' JSDoc but not
- * the surface, and reuses the report.
+ * Extractor takes seconds per package, so a report is keyed by what of the declarations it shows
+ * (tools/packages/surface.ts): a description edit changes the text of the declarations' JSDoc but
+ * not that, and reuses the report.
  */
 async function refreshApiReports(built: BuildReport["built"]): Promise<string> {
-  const { ts } = await import("../lib/typescript.ts");
   const { apiReportPath } = await import("../../tools/packages/workspace.ts");
+  const { declarationSurface } = await import("../../tools/packages/surface.ts");
   const lines: string[] = [];
   for (const pkg of built) {
     const declarations = await readFile(path.join(pkg.folder, "dist/index.d.mts"), "utf8").catch(() => "");
-    const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, declarations);
-    const tokens: string[] = [];
-    while (scanner.scan() !== ts.SyntaxKind.EndOfFileToken) tokens.push(scanner.getTokenText());
-    const key = await cacheKey([pkg.name, tokens.join(" ")], ["tools/packages/api-report.ts"]);
+    const key = await cacheKey([pkg.name, declarationSurface(declarations)], ["tools/packages/api-report.ts", "tools/packages/surface.ts"]);
     let report = (await readCache<{ report: string }>(`api-${pkg.dir}`, key))?.report;
     if (report === undefined) {
       // API Extractor (a second or more to load) only when the surface changed. It runs the
