@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readSpec } from "../../generators/lib/spec.ts";
-import { isResponsePath, walk, withoutDescriptions } from "../src/index.ts";
+import { describedLater, fillDescriptions, isResponsePath, walk, withoutDescriptions } from "../src/index.ts";
 
 describe("withoutDescriptions", () => {
   it("drops the description keyword of the structure, keeps what `keep` accepts, and leaves names and data alone", () => {
@@ -69,5 +69,23 @@ describe("withoutDescriptions", () => {
     });
     expect(dropped.length).toBeGreaterThan(0);
     expect(restore(doc, projected)).toEqual(doc);
+  });
+});
+
+describe("describedLater and fillDescriptions", () => {
+  it("replace each description of the structure by a placeholder of as many lines, and put it back", () => {
+    const doc = {
+      info: { title: "T", description: "About\n  the API.\n" },
+      components: { schemas: { A: { description: "", properties: { description: { type: "string", description: "One */ line." } }, example: { description: "data" } } } },
+    };
+    const { doc: projected, descriptions } = describedLater(doc) as { doc: any; descriptions: string[][] };
+    expect(descriptions).toEqual([["About", "  the API."], ["One */ line."]]);
+    expect(projected.info.description).toBe("@@description:0:0@@\n@@description:0:1@@");
+    // An empty description stays empty; data is copied.
+    expect(projected.components.schemas.A.description).toBe("");
+    expect(projected.components.schemas.A.example).toEqual({ description: "data" });
+    const rendered = `/**\n * @description ${projected.info.description.replace("\n", "\n *     ")}   \n */\n/** @description ${projected.components.schemas.A.properties.description.description} */`;
+    expect(fillDescriptions(rendered, descriptions)).toBe("/**\n * @description About\n *       the API.\n */\n/** @description One *\\/ line. */");
+    expect(() => fillDescriptions("@@description:9:0@@", descriptions)).toThrow(/no description for the placeholder @@description:9:0@@/);
   });
 });

@@ -56,6 +56,14 @@ export interface GeneratorConfig {
    * description, say) reuses the last output without running the generator.
    */
   reads?: (doc: unknown) => unknown;
+  /**
+   * With `reads`: the generator's module renders from the projection alone (its
+   * `renderProjection`), and this makes the files from that rendering and the whole spec on every
+   * run, a rendering from the cache included. It must stay cheap to load and run: the types
+   * generator renders from core's `describedLater` placeholders and fills the descriptions in
+   * here, so that a description edit does not load TypeScript.
+   */
+  complete?: (rendered: Files, spec: Spec) => Files | Promise<Files>;
   /** Whether the output depends on the built packages (runs after the build). */
   afterBuild?: boolean;
 }

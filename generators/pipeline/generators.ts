@@ -12,7 +12,11 @@ import { config as validators } from "../validators/config.ts";
 
 export interface RegisteredGenerator {
   config: GeneratorConfig;
-  load(): Promise<{ generate(spec: Spec): StageOutput | Promise<StageOutput> }>;
+  load(): Promise<{
+    generate(spec: Spec): StageOutput | Promise<StageOutput>;
+    /** For a config with `complete`: the output for `config.reads`' projection, before `complete`. */
+    renderProjection?(spec: Spec): StageOutput | Promise<StageOutput>;
+  }>;
   /**
    * Its output starts a child process: the JVM of the stubs, or the reference page's renderer,
    * which renders the bundle. The pipeline runs these first, before the others load their

@@ -65,6 +65,8 @@ describe("pnpm generate", () => {
       // The generators that read no description (their config's `reads`) are not run again: no JVM.
       for (const stage of ["stubs", "runtime", "validators"]) expect(result.stdout).toMatch(new RegExp(`^ {2}${stage}\\s+[\\d.]+ s {2}\\(unchanged\\)`, "m"));
       expect(result.stdout).not.toMatch(/JVM/);
+      // The types generator renders with placeholders for descriptions: the edit fills them into its last rendering.
+      expect(result.stdout).toMatch(/^ {2}types\s+[\d.]+ s {2}.*\(descriptions filled into the last rendering\)$/m);
       const after = await generatedFiles();
 
       const again = await sandbox.script("generate.mjs", ["--no-build"]);
