@@ -62,11 +62,13 @@ class SlowFirst extends BaseSequencer {
 }
 
 /**
- * Workers: one per core plus one. Most integration and e2e files spend their time waiting for
- * the processes they start (which use a core of their own), so one worker per core alone would
- * leave a core idle; Vitest's default on 2 cores is a single worker.
+ * Workers: one per core (Vitest's default on 2 cores is a single worker). The integration and
+ * e2e files wait for the processes they start, so a third worker on 2 cores left no core idle,
+ * but the suite then cost a fifth more CPU than the idle time it saved (more unit threads that
+ * each load the tests' modules, more processes competing): measured on 2 cores, 285-308 s of
+ * CPU and 158-170 s with two workers against 321-379 s and 165-194 s with three.
  */
-const WORKERS = Math.max(2, os.availableParallelism() + 1);
+const WORKERS = Math.max(2, os.availableParallelism());
 
 /** `pnpm typecheck`'s compiler (package.json), run by vitest as its typecheck pass's checker. */
 const TYPE_CHECKER = path.join(here, "tools/typecheck/node_modules/typescript/bin/tsc");
