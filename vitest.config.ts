@@ -2,6 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
+import { TYPE_CHECKER } from "./tools/paths.ts";
 
 const here = import.meta.dirname;
 
@@ -69,9 +70,6 @@ class SlowFirst extends BaseSequencer {
  * CPU and 158-170 s with two workers against 321-379 s and 165-194 s with three.
  */
 const WORKERS = Math.max(2, os.availableParallelism());
-
-/** `pnpm typecheck`'s compiler (package.json), run by vitest as its typecheck pass's checker. */
-const TYPE_CHECKER = path.join(here, "tools/typecheck/node_modules/typescript/bin/tsc");
 
 export default defineConfig({
   resolve: { alias },

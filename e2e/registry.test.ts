@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { audioFormatValues } from "@acs-connect/types";
-import { ROOT } from "../tools/paths.ts";
+import { ROOT, TYPE_CHECKER } from "../tools/paths.ts";
 import { exportTargets } from "../tools/packages/checks.ts";
 import { formatOutput, run, runOk, stopChild, waitFor, type RunResult } from "../tools/packages/process.ts";
 import { createPackageSandbox, type PackageSandbox } from "../tools/packages/sandbox.ts";
@@ -22,8 +22,6 @@ import { dependencyClosure, publishInstalled } from "./lib/third-party.ts";
 import { startVerdaccio, type Registry } from "./lib/verdaccio.ts";
 
 const TSC = path.join(ROOT, "node_modules/typescript/bin/tsc");
-/** `pnpm typecheck`'s compiler, TypeScript 7 (tools/typecheck). */
-const TYPE_CHECKER = path.join(ROOT, "tools/typecheck/node_modules/typescript/bin/tsc");
 /**
  * Each step may take this long. The release step is the longest: measured at 94 s alone and
  * 140 s within a full `pnpm test`, on 2 cores that other work was loading too.
