@@ -38,8 +38,9 @@ const BUILD_ALL = 'const { build } = await import("tsdown"); await Promise.all(p
 
 export interface PackageSandboxOptions {
   /**
-   * A sandbox whose packages are already built (the e2e global setup makes one): `build()`
-   * copies their dist/ folders instead of building again.
+   * A checkout or sandbox whose packages are already built (the e2e global setup's sandbox, or
+   * the working tree once its builds are up to date): `build()` copies their dist/ folders
+   * instead of building again (and, with `pageFrom`, makes sure of the reference page as below).
    */
   prebuilt?: string | undefined;
   /**
@@ -68,9 +69,10 @@ export async function createPackageSandbox(options: PackageSandboxOptions = {}):
         for (const pkg of packages) {
           await cp(path.join(options.prebuilt, "packages", pkg.dir, "dist"), path.join(pkg.folder, "dist"), { recursive: true });
         }
-        return performance.now() - started;
+        if (!options.pageFrom) return performance.now() - started;
+      } else {
+        await runOk(process.execPath, ["--input-type=module", "--eval", BUILD_ALL, ...packages.map((pkg) => pkg.folder)], { cwd: sandbox.root, timeoutMs: 180_000 });
       }
-      await runOk(process.execPath, ["--input-type=module", "--eval", BUILD_ALL, ...packages.map((pkg) => pkg.folder)], { cwd: sandbox.root, timeoutMs: 180_000 });
       // `pnpm generate` (the build `pnpm release` publishes) also renders @acs-connect/spec's
       // reference page into its dist/ after tsdown has emptied it; `pnpm docs` does that alone.
       if (options.pageFrom && (await samePage(options.pageFrom, sandbox.root))) {
