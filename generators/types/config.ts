@@ -1,4 +1,4 @@
-import { describedLater, fillDescriptions } from "../../core/src/index.ts";
+import { describedLater, fillDescriptions } from "../../core/src/projection.ts";
 import { header, type GeneratorConfig } from "../lib/spec.ts";
 
 const NAME = "types";
