@@ -16,6 +16,7 @@ import { ROOT, TYPE_CHECKER } from "../tools/paths.ts";
 import { exportTargets } from "../tools/packages/checks.ts";
 import { formatOutput, run, runOk, stopChild, waitFor, type RunResult } from "../tools/packages/process.ts";
 import { createPackageSandbox, type PackageSandbox } from "../tools/packages/sandbox.ts";
+import { nodeScript } from "../tools/sandbox.ts";
 import { publishedPackages, type Manifest } from "../tools/packages/workspace.ts";
 import { CJS_CONSUMER, ESM_CONSUMER, TSCONFIG } from "./lib/consumer.ts";
 import { dependencyClosure, publishInstalled } from "./lib/third-party.ts";
@@ -99,7 +100,7 @@ describe("publishing to a private registry and installing with npm", () => {
     // One package named: the fixed group must carry the others along.
     await writeFile(path.join(root, ".changeset/e2e-release.md"), '---\n"@acs-connect/types": minor\n---\n\nEnd-to-end test release.\n');
     // Releasing before the changeset is applied would publish the old versions: refused.
-    const early = await run(process.execPath, ["--import", "tsx", "scripts/release.ts", "--publish-only", "--dry-run"], { cwd: root, env: registry!.env, timeoutMs: 60_000 });
+    const early = await run(...(await nodeScript(root, "release", ["--publish-only", "--dry-run"])), { cwd: root, env: registry!.env, timeoutMs: 60_000 });
     expect(early.code, formatOutput(early)).toBe(1);
     expect(early.stderr).toContain("1 changeset(s) not yet applied (.changeset/e2e-release.md). Run `pnpm changeset version`");
     expectSuccess(await run(process.execPath, [path.join(ROOT, "node_modules/@changesets/cli/bin.js"), "version"], { cwd: root, timeoutMs: 60_000 }), "changeset version");
@@ -134,8 +135,8 @@ describe("publishing to a private registry and installing with npm", () => {
     await mkdir(path.join(work, "third-party"));
     await publishInstalled(unique, path.join(work, "third-party"), registry!);
 
-    const release = (args: string[]) =>
-      run(process.execPath, ["--import", "tsx", "scripts/release.ts", "--publish-only", "--no-git-tag", ...args], { cwd: root, env, timeoutMs: 120_000 });
+    // As package.json's `pnpm release` runs it, without pnpm.
+    const release = async (args: string[]) => run(...(await nodeScript(root, "release", ["--publish-only", "--no-git-tag", ...args])), { cwd: root, env, timeoutMs: 120_000 });
 
     const dryRun = await release(["--dry-run"]);
     expectSuccess(dryRun, "pnpm release --dry-run");

@@ -14,7 +14,7 @@ import { copyFile, cp, lstat, mkdir, readdir, readFile, realpath, rm, symlink } 
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { ROOT } from "../paths.ts";
-import { createSandbox, type Sandbox } from "../sandbox.ts";
+import { createSandbox, nodeScript, type Sandbox } from "../sandbox.ts";
 import { runOk } from "./process.ts";
 import { publishedPackages, SCOPE, type WorkspacePackage } from "./workspace.ts";
 
@@ -25,7 +25,6 @@ export interface PackageSandbox extends Sandbox {
   build(): Promise<number>;
 }
 
-const DOCS_SCRIPT = "scripts/docs.ts";
 const PAGE = "packages/spec/dist/reference.html";
 const BUNDLE = "packages/spec/src/generated/openapi.json";
 
@@ -77,8 +76,8 @@ export async function createPackageSandbox(options: PackageSandboxOptions = {}):
       // reference page into its dist/ after tsdown has emptied it; `pnpm docs` does that alone.
       if (options.pageFrom && (await samePage(options.pageFrom, sandbox.root))) {
         await copyFile(path.join(options.pageFrom, PAGE), path.join(sandbox.root, PAGE));
-      } else if (existsSync(path.join(sandbox.root, DOCS_SCRIPT))) {
-        await runOk(process.execPath, ["--import", "tsx", DOCS_SCRIPT], { cwd: sandbox.root, timeoutMs: 120_000 });
+      } else {
+        await runOk(...(await nodeScript(sandbox.root, "docs")), { cwd: sandbox.root, timeoutMs: 120_000 });
       }
       return performance.now() - started;
     },
