@@ -133,9 +133,9 @@ export async function runGenerator(generator: RegisteredGenerator, spec: Spec): 
     const part = await readCache<CachedStage>(config.complete ? renderings : config.name, byPart);
     if (part) {
       const files = config.complete ? await config.complete(new Map(part.files), spec) : new Map(part.files);
-      const summary = config.complete ? `${part.summary} (descriptions filled into the last rendering)` : part.summary;
-      await writeCache(config.name, byText, { ...part, files: [...files], summary });
-      return { files, summary, cached: !config.complete };
+      // Recorded with the rendering's own summary: a later run that reuses these files says `(unchanged)` and no more.
+      await writeCache(config.name, byText, { ...part, files: [...files] });
+      return { files, summary: config.complete ? `${part.summary} (descriptions filled into the last rendering)` : part.summary, cached: !config.complete };
     }
   }
   const module = await generator.load();
