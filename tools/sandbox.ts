@@ -26,7 +26,7 @@ export interface Sandbox {
   /**
    * Runs a repository script with node, as package.json does: `scripts/<name>` on plain node
    * when the name ends in `.mjs`; else its compiled entry `scripts/<name>.mjs` when there is one
-   * (`lint`, `spec-diff`, `check-generated`), or `scripts/<name>.ts` with tsx's loader. Resolves
+   * (as for `generate`, `lint` or `docs`), or `scripts/<name>.ts` with tsx's loader. Resolves
    * even when it fails.
    */
   script(name: string, args?: string[]): Promise<{ code: number; stdout: string; stderr: string }>;

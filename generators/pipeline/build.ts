@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { publishedPackages, type WorkspacePackage } from "../../tools/packages/workspace.ts";
+import { config as referenceConfig } from "../reference/config.ts";
 import { cacheKey, readCache, writeCache } from "./cache.ts";
 
 export type BuiltPackage = Pick<WorkspacePackage, "name" | "dir" | "folder">;
@@ -19,11 +20,12 @@ export async function buildablePackages(): Promise<BuiltPackage[]> {
 
 /**
  * Files that are written into a dist/ after its build rather than by it: the reference page
- * (the docs stage, `pnpm run docs`). tsdown empties dist/ before it builds, so a rebuild outside
- * `pnpm generate` (the test suite's set-up, after a source or the lockfile changed) would leave
- * @acs-connect/spec without its page; a rebuild keeps them instead.
+ * (the reference generator's output; the docs stage, `pnpm run docs`). tsdown empties dist/
+ * before it builds, so a rebuild outside `pnpm generate` (the test suite's set-up, after a
+ * source or the lockfile changed) would leave @acs-connect/spec without its page; a rebuild
+ * keeps them instead.
  */
-const WRITTEN_AFTER_BUILD = ["reference.html"];
+const WRITTEN_AFTER_BUILD = (referenceConfig.outputs.files ?? []).map((file) => path.basename(file));
 
 /** Builds the given packages (default: all) unconditionally. */
 export async function buildPackages(packages?: BuiltPackage[]): Promise<BuiltPackage[]> {
